@@ -1,0 +1,54 @@
+// The yargs command line of fsmc: wires the commands, maps usage errors to exit code 2.
+import yargs, { type CommandModule } from "yargs";
+
+import { checkCommand } from "./check.js";
+import { compileCommand } from "./compile.js";
+import { graphCommand } from "./graph.js";
+
+/** Exit codes: 0 clean, 1 diagnostics (or drift), 2 usage error. */
+export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** A usage error raised by a command handler (missing file, bad option value): exit 2, no stack trace. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * Runs the CLI on `argv` and resolves to the process exit code. Command handlers report their
+ * outcome through `process.exitCode` and throw `UsageError` for bad usage; extra commands (the
+ * runtime's `flows`) are added by the caller.
+ */
+export async function runCli(argv: string[], extraCommands: CommandModule<any, any>[] = []): Promise<number> {
+  const cli = yargs(argv)
+    .scriptName("fsmc")
+    .usage("$0 <command> [options]")
+    .command(checkCommand)
+    .command(compileCommand)
+    .command(graphCommand);
+  for (const command of extraCommands) cli.command(command);
+  cli
+    .demandCommand(1, "Name a command: check, compile, graph or flows.")
+    .strict()
+    .help()
+    .alias("h", "help")
+    .version()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((message, error) => {
+      // yargs calls this for its own usage errors (message) and for errors thrown by handlers.
+      if (error && !(error instanceof UsageError)) throw error;
+      throw new UsageError(message ?? error?.message ?? "usage error");
+    });
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`fsmc: ${error.message}\nRun 'fsmc --help' for usage.\n`);
+      return ExitCode.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`fsmc: internal error: ${message}\n`);
+    return ExitCode.failed;
+  }
+  // Command handlers report their outcome through process.exitCode.
+  return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+}

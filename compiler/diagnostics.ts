@@ -1,0 +1,62 @@
+// The catalog of every diagnostic fsmc reports: stable code, severity, rule title and help text.
+import type { Diagnostic, Severity, SourceRange } from "./ast.js";
+
+export interface DiagnosticRule {
+  code: string;
+  severity: Severity;
+  /** Short rule name (SARIF `rules[].name`). */
+  name: string;
+  /** One-sentence description of what the rule finds (SARIF `shortDescription`). */
+  title: string;
+  /** How to fix it (SARIF `help`). */
+  help: string;
+}
+
+function rule(code: string, severity: Severity, name: string, title: string, help: string): DiagnosticRule {
+  return { code, severity, name, title, help };
+}
+
+export const rules = {
+  FSM001: rule("FSM001", "error", "syntax-error", "Syntax error: unexpected token, unterminated string or comment, bad character, or a file that is not UTF-8.", "Fix the text at the reported position so it follows the grammar of the .fsm language."),
+  FSM101: rule("FSM101", "error", "duplicate-name", "Duplicate name: state, event, context field, event field or machine declared twice.", "Rename or remove one of the declarations; names must be unique in their namespace."),
+  FSM102: rule("FSM102", "error", "undeclared-state", "A transition or deadline targets a state that is not declared.", "Declare the state or correct the target name."),
+  FSM103: rule("FSM103", "error", "undeclared-event", "An `on` clause names an event that is not declared.", "Declare the event with `event Name { … }` or correct the name."),
+  FSM104: rule("FSM104", "error", "initial-state-count", "A machine must have exactly one `initial` state.", "Mark exactly one state `initial`."),
+  FSM105: rule("FSM105", "error", "invalid-duration", "Invalid duration: zero, malformed, or units out of order.", "Write a positive duration with units largest first, e.g. 250ms, 30s, 1m30s, 2h."),
+  FSM106: rule("FSM106", "error", "final-state-clauses", "A final state has `on`, `after` or `exit` clauses.", "Final states end the flow: remove the clauses, or make the state non-final."),
+  FSM107: rule("FSM107", "error", "no-final-state", "A machine has no final state.", "Declare at least one `final state` so flows can end."),
+  FSM108: rule("FSM108", "error", "default-type-mismatch", "A context default does not match the field's type.", "Change the default so it has the field's type."),
+  FSM109: rule("FSM109", "error", "initial-and-final", "A state is both `initial` and `final`.", "A flow cannot start in a state that has already ended it: remove one of the two keywords."),
+  FSM113: rule("FSM113", "error", "reserved-name", "A name is a reserved word of the DSL or of TypeScript, or an event field is named `type`.", "Choose another name; generated code never mangles user names."),
+  FSM201: rule("FSM201", "error", "unreachable-state", "A state cannot be reached from the initial state.", "Add a transition into the state or remove it."),
+  FSM202: rule("FSM202", "error", "trap-region", "No final state is reachable from these states without the deadline.", "Add a transition (event or timer) from the trapped region towards a final state."),
+  FSM203: rule("FSM203", "warning", "no-liveness", "A reachable non-final state has no timer and the machine has no deadline: a flow waits there forever if no event comes.", "Add an `after` timer to the state or a machine `deadline`."),
+  FSM301: rule("FSM301", "error", "unreachable-clause", "A clause can never be taken: an earlier unguarded or `[else]` clause for the same trigger always wins.", "Remove the clause, or guard the earlier one."),
+  FSM302: rule("FSM302", "error", "misplaced-else", "`[else]` is not the last clause for its trigger in its scope, or has no guarded clause before it.", "Move `[else]` to the last clause for the trigger, after at least one guarded clause."),
+  FSM303: rule("FSM303", "warning", "maybe-unhandled", "Every clause for an event in a state is guarded and there is no `[else]`: the event may be unhandled.", "Add an `[else]` clause, or an unguarded one, for the event."),
+  FSM401: rule("FSM401", "warning", "unused-event", "An event is declared but no clause handles it.", "Handle the event in some state or remove its declaration."),
+} as const satisfies Record<string, DiagnosticRule>;
+
+export type DiagnosticCode = keyof typeof rules;
+
+export const allRules: readonly DiagnosticRule[] = Object.values(rules);
+
+/** Builds a diagnostic with the catalog's severity for `code`. */
+export function diagnostic(code: DiagnosticCode, file: string, range: SourceRange, message: string): Diagnostic {
+  return { code, severity: rules[code].severity, message, file, range };
+}
+
+/** Sorts diagnostics by file, then position, then code (stable, deterministic output). */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      a.range.start.offset - b.range.start.offset ||
+      a.range.end.offset - b.range.end.offset ||
+      (a.code < b.code ? -1 : a.code > b.code ? 1 : 0),
+  );
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}

@@ -1,0 +1,2 @@
+// The fsmc runtime: generated machines running on Redis.
+export type * from "./definition.js";
