@@ -32,7 +32,7 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitForPing(port: number, child: ChildProcess, timeoutMs = 10_000): Promise<void> {
-  const { default: Redis } = await import("ioredis");
+  const { Redis } = await import("ioredis");
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
