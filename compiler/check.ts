@@ -1,0 +1,72 @@
+// Parses `.fsm` sources and runs every check family over all their machines together.
+import type { Diagnostic, FileAst, MachineAst, SourceFile } from "./ast.js";
+import { checkDeterminism, checkGuardCoverage } from "./checks/determinism.js";
+import { checkLiveness } from "./checks/liveness.js";
+import { checkNames } from "./checks/names.js";
+import { checkReachability } from "./checks/reachability.js";
+import { checkReferences } from "./checks/references.js";
+import { checkRequiredStates, checkStructure } from "./checks/structure.js";
+import { checkTypes } from "./checks/types.js";
+import { checkUsage } from "./checks/usage.js";
+import { sortDiagnostics } from "./diagnostics.js";
+import { parseSource } from "./parse.js";
+
+export interface Analysis {
+  files: FileAst[];
+  /** Syntax and check diagnostics of every source, sorted by file and position. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Machines with no syntax error between their start and the next machine's start. Error
+ * recovery may drop declarations of a broken machine, so checks that report something
+ * missing (an undeclared name, no initial or final state, unreachable or unused things)
+ * would only echo the syntax error; they wait until the machine parses whole.
+ */
+function machinesWithoutSyntaxErrors(file: FileAst, syntaxErrors: readonly Diagnostic[]): MachineAst[] {
+  const offsets = syntaxErrors.filter((d) => d.code === "FSM001" && d.file === file.path).map((d) => d.range.start.offset);
+  return file.machines.filter((machine, i) => {
+    const start = machine.range.start.offset;
+    const end = file.machines[i + 1]?.range.start.offset ?? Number.POSITIVE_INFINITY;
+    return !offsets.some((offset) => offset >= start && offset < end);
+  });
+}
+
+/**
+ * Runs every check family over `machines`, all compiled together. Checks of what is written
+ * run on every machine; checks of what is missing only on `intact` ones (no syntax errors).
+ */
+export function checkMachines(machines: readonly MachineAst[], intact: readonly MachineAst[] = machines): Diagnostic[] {
+  return [
+    ...checkNames(machines),
+    ...checkStructure(machines),
+    ...checkTypes(machines),
+    ...checkDeterminism(machines),
+    ...checkReferences(intact),
+    ...checkRequiredStates(intact),
+    ...checkGuardCoverage(intact),
+    ...checkReachability(intact),
+    ...checkLiveness(intact),
+    ...checkUsage(intact),
+  ];
+}
+
+/** Parses every source and checks all machines together (machine names are unique across sources). */
+export function analyze(sources: SourceFile[]): Analysis {
+  const files: FileAst[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const intact: MachineAst[] = [];
+  for (const source of sources) {
+    const parsed = parseSource(source);
+    files.push(parsed.ast);
+    diagnostics.push(...parsed.diagnostics);
+    intact.push(...machinesWithoutSyntaxErrors(parsed.ast, parsed.diagnostics));
+  }
+  diagnostics.push(...checkMachines(files.flatMap((f) => f.machines), intact));
+  return { files, diagnostics: sortDiagnostics(diagnostics) };
+}
+
+/** The diagnostics of `sources`, sorted; empty when they are clean. */
+export function check(sources: SourceFile[]): Diagnostic[] {
+  return analyze(sources).diagnostics;
+}

@@ -1,0 +1,58 @@
+// Groups the trapped states of a state graph into regions, each described by its strongly connected components.
+import type { StateGraph } from "./state-graph.js";
+import { stronglyConnectedComponents } from "./strongly-connected.js";
+
+export interface TrapRegion {
+  /** States of the region in source order. */
+  states: number[];
+  /** The region's strongly connected components in the order flows pass through them. */
+  parts: number[][];
+}
+
+/** Union-find lookup with path halving: regions are the weakly connected components of the trapped subgraph. */
+function findRoot(parentOf: number[], node: number): number {
+  while (parentOf[node] !== node) {
+    parentOf[node] = parentOf[parentOf[node]!]!;
+    node = parentOf[node]!;
+  }
+  return node;
+}
+
+/**
+ * Groups trapped states into regions: states joined by edges (in either direction) form one
+ * region, reported as its strongly connected components. Machine-level `on` edges lead from
+ * every trapped state to each trapped target; one hub node stands for them so the subgraph
+ * stays linear.
+ */
+export function trapRegions(graph: StateGraph, trapped: readonly boolean[]): TrapRegion[] {
+  const members = graph.states.flatMap((_, i) => (trapped[i] ? [i] : []));
+  const local = new Map(members.map((state, i) => [state, i]));
+  const trappedEverywhere = graph.everywhere.flatMap((e) => (trapped[e.to] ? [local.get(e.to)!] : []));
+  const hub = trappedEverywhere.length > 0 ? members.length : -1;
+  const successors: number[][] = members.map((state) => {
+    const targets = graph.own[state]!.flatMap((e) => (trapped[e.to] ? [local.get(e.to)!] : []));
+    if (hub !== -1) targets.push(hub);
+    return targets;
+  });
+  if (hub !== -1) successors.push(trappedEverywhere);
+
+  const parentOf = successors.map((_, i) => i);
+  successors.forEach((targets, from) => targets.forEach((to) => (parentOf[findRoot(parentOf, from)] = findRoot(parentOf, to))));
+
+  const regionOfRoot = new Map<number, TrapRegion>();
+  const regionOf = (node: number): TrapRegion => {
+    const root = findRoot(parentOf, node);
+    let region = regionOfRoot.get(root);
+    if (region === undefined) regionOfRoot.set(root, (region = { states: [], parts: [] }));
+    return region;
+  };
+  members.forEach((state, i) => regionOf(i).states.push(state));
+  const { components } = stronglyConnectedComponents(successors);
+  // Tarjan yields sinks first; reversed, parts come in the order flows pass them.
+  for (const component of components.reverse()) {
+    const states = component.filter((node) => node !== hub).map((node) => members[node]!).sort((a, b) => a - b);
+    const first = states[0];
+    if (first !== undefined) regionOf(local.get(first)!).parts.push(states);
+  }
+  return [...regionOfRoot.values()];
+}
