@@ -35,6 +35,7 @@ export const rules = {
   FSM302: rule("FSM302", "error", "misplaced-else", "`[else]` is not the last clause for its trigger in its scope, or has no guarded clause before it.", "Move `[else]` to the last clause for the trigger, after at least one guarded clause."),
   FSM303: rule("FSM303", "warning", "maybe-unhandled", "Every clause for an event in a state is guarded and there is no `[else]`: the event may be unhandled.", "Add an `[else]` clause, or an unguarded one, for the event."),
   FSM401: rule("FSM401", "warning", "unused-event", "An event is declared but no clause handles it.", "Handle the event in some state or remove its declaration."),
+  FSM501: rule("FSM501", "error", "generated-name-clash", "Two machines, or a machine and an event, would produce the same generated file or export name.", "Rename one of the machines or events."),
 } as const satisfies Record<string, DiagnosticRule>;
 
 export type DiagnosticCode = keyof typeof rules;

@@ -1,11 +1,102 @@
-// `fsmc compile`: placeholder until implemented.
-import type { CommandModule } from "yargs";
+// `fsmc compile`: checks specs and writes their typed machine modules (or a publishable package) into a directory.
+import { readFileSync } from "node:fs";
+import semver from "semver";
+import validatePackageName from "validate-npm-package-name";
+import type { Argv, CommandModule } from "yargs";
 
-export const compileCommand: CommandModule = {
-  command: "compile",
-  describe: "not implemented yet",
-  handler: () => {
-    process.stderr.write("fsmc compile: not implemented yet\n");
-    process.exitCode = 1;
+import type { CompileOptions } from "../compile.js";
+import { hasErrors, sortDiagnostics } from "../diagnostics.js";
+import { renderText } from "../render/text.js";
+import { outputDrift, writeOutput } from "./compile-output.js";
+import { readSpecSources } from "./inputs.js";
+import { UsageError } from "./main.js";
+
+interface CompileArgs {
+  paths: string[];
+  outDir: string;
+  check: boolean;
+  package?: string;
+  version?: string;
+}
+
+const epilog = `Writes one module per machine (file name: the kebab-case of the machine name) and an index.ts.
+Nothing is written when the specs have errors: the diagnostics are printed as by 'fsmc check'.
+
+Exit status: 0 written (or, with --check, up to date), 1 spec errors (or, with --check, drift),
+2 usage error.`;
+
+/** The version range of fsmc a generated package asks for: the running fsmc's major (or minor below 1.0). */
+function fsmcRange(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  const version = semver.valid(manifest.version ?? "") ?? "0.1.0";
+  return `^${version}`;
+}
+
+function packageOptions(args: CompileArgs): CompileOptions {
+  if (args.package === undefined) {
+    if (args.version !== undefined) throw new UsageError("--version needs --package <name>");
+    return {};
+  }
+  const name = validatePackageName(args.package);
+  if (!name.validForNewPackages) {
+    const reasons = [...(name.errors ?? []), ...(name.warnings ?? [])].join("; ");
+    throw new UsageError(`invalid package name ${JSON.stringify(args.package)}: ${reasons}`);
+  }
+  const version = args.version ?? "0.1.0";
+  if (semver.valid(version) === null) throw new UsageError(`invalid --version ${JSON.stringify(version)}: expected a semantic version like 1.2.3`);
+  return { package: { name: args.package, version, fsmcRange: fsmcRange() } };
+}
+
+export const compileCommand: CommandModule<object, CompileArgs> = {
+  command: "compile <paths..>",
+  describe: "Compile .fsm specs to typed TypeScript machines",
+  builder: (yargs: Argv) =>
+    yargs
+      .positional("paths", {
+        describe: "spec files (any extension) and directories (searched recursively for *.fsm)",
+        type: "string",
+        array: true,
+        demandOption: true,
+      })
+      .option("out-dir", { alias: "o", describe: "directory to write into", type: "string", demandOption: true, requiresArg: true })
+      .option("check", { describe: "write nothing; exit 1 and list the files that differ from the output directory", type: "boolean", default: false })
+      .option("package", { describe: "write a publishable npm package with this name (.js, .d.ts, package.json, README)", type: "string", requiresArg: true })
+      .version(false)
+      .option("version", { describe: "the package's version (with --package; default 0.1.0)", type: "string", requiresArg: true })
+      .example("$0 compile specs -o generated", "write one module per machine into generated/")
+      .example("$0 compile specs -o generated --check", "fail when generated/ is out of date")
+      .example("$0 compile specs -o dist/flows --package @acme/flows --version 1.2.0", "write an npm package")
+      .epilog(epilog) as unknown as Argv<CompileArgs>,
+  handler: async (args) => {
+    const options = packageOptions(args);
+    // Loaded on use: ts-morph is heavy, and the other commands of the same CLI never need it.
+    const { compile } = await import("../compile.js");
+    const { sources, files: specFiles, diagnostics: decodeDiagnostics } = readSpecSources(args.paths);
+    const result = hasErrors(decodeDiagnostics) ? { files: [], diagnostics: [] } : compile(sources, options);
+    const diagnostics = sortDiagnostics([...decodeDiagnostics, ...result.diagnostics]);
+    if (diagnostics.length > 0) process.stdout.write(renderText(diagnostics, sources, specFiles.length));
+    if (hasErrors(diagnostics)) {
+      process.stderr.write(`fsmc compile: nothing written to ${args.outDir}: the specs have errors\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (args.check) {
+      const drift = outputDrift(args.outDir, result.files);
+      const lines = [...drift.changed.map((p) => `drifted: ${p}`), ...drift.stale.map((p) => `stale: ${p}`)];
+      if (lines.length > 0) {
+        process.stdout.write(`${lines.join("\n")}\n`);
+        process.stderr.write(`fsmc compile --check: ${args.outDir} is out of date (${lines.length} file${lines.length === 1 ? "" : "s"}); run 'fsmc compile' without --check\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`${args.outDir} is up to date (${result.files.length} files)\n`);
+      process.exitCode = 0;
+      return;
+    }
+    const drift = writeOutput(args.outDir, result.files);
+    process.stdout.write(
+      `wrote ${drift.changed.length} of ${result.files.length} files to ${args.outDir}${drift.stale.length > 0 ? `, removed ${drift.stale.length} stale` : ""}\n`,
+    );
+    process.exitCode = 0;
   },
 };
