@@ -1,0 +1,77 @@
+// `fsmc flows stuck`: lists flows past their deadline, orphaned queues and dead-lettered events.
+import { Redis } from "ioredis";
+import type { Argv, CommandModule } from "yargs";
+import { listStuckFlows, type StuckFlows } from "../watchdog.js";
+
+interface StuckArgs {
+  redis: string;
+  json: boolean;
+  "lock-ttl": number;
+  grace: number;
+  redeliver: boolean;
+  "timer-shards": number;
+}
+
+function address(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
+  } catch {
+    return url;
+  }
+}
+
+function seconds(ms: number): string {
+  return Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)}s` : "unknown";
+}
+
+function renderText(report: StuckFlows): string {
+  const lines: string[] = [];
+  lines.push(`past deadline: ${report.counts.pastDeadline}`);
+  for (const f of report.pastDeadline) {
+    lines.push(`  ${f.machine}/${f.flowId}  state ${f.state}  overdue ${seconds(f.overdueMs)}${f.redelivered ? "  (deadline redelivered)" : ""}`);
+  }
+  lines.push(`orphaned queues: ${report.counts.orphanedQueues}`);
+  for (const q of report.orphanedQueues) lines.push(`  ${q.machine}/${q.flowId}  ${q.queued} queued  oldest ${seconds(q.oldestMs)}  no lock`);
+  lines.push(`dead-lettered events: ${report.counts.deadLetteredEvents} in ${report.counts.deadLettered} flows`);
+  for (const d of report.deadLettered) lines.push(`  ${d.machine}/${d.flowId}  ${d.events.length} event(s)`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const stuckCommand: CommandModule<object, StuckArgs> = {
+  command: "stuck",
+  describe: "List flows past their deadline, queues no live lock drains, and dead-lettered events",
+  builder: (yargs: Argv) =>
+    yargs
+      .option("redis", { type: "string", default: "redis://127.0.0.1:6379", describe: "Redis URL of the flows" })
+      .option("json", { type: "boolean", default: false, describe: "Print the report as JSON" })
+      .option("lock-ttl", { type: "number", default: 10_000, describe: "Lock TTL of the runtimes, ms: a queue waiting longer with no lock is orphaned" })
+      .option("grace", { type: "number", default: 5_000, describe: "A deadline overdue by less than this (ms) is not reported" })
+      .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
+      .option("timer-shards", { type: "number", default: 16, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
+  handler: async (args) => {
+    const redis = new Redis(args.redis, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+    // The socket error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
+    let socketError: Error | undefined;
+    redis.on("error", (error: Error) => (socketError ??= error));
+    try {
+      try {
+        await redis.connect();
+      } catch (error) {
+        const detail = socketError?.message ?? (error instanceof Error ? error.message : String(error));
+        process.stderr.write(`fsmc flows stuck: cannot reach Redis at ${address(args.redis)} (${detail})\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const report = await listStuckFlows(redis, { lockTtlMs: args["lock-ttl"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"] });
+      process.stdout.write(args.json ? `${JSON.stringify(report, (_, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n` : renderText(report));
+      process.exitCode = 0;
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`fsmc flows stuck: Redis at ${address(args.redis)} failed: ${detail}\n`);
+      process.exitCode = 1;
+    } finally {
+      redis.disconnect();
+    }
+  },
+};

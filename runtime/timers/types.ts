@@ -1,0 +1,67 @@
+// The data shapes of durable timers: what the runtime asks to arm and what the timer service hands back.
+import type { Cluster, Redis } from "ioredis";
+
+/** A standalone ioredis client or a Cluster client; every timer script touches one key, so both work. */
+export type TimerRedis = Redis | Cluster;
+
+export type TimerKind = "timer" | "deadline";
+
+/** One timer to arm when a state is entered (or the deadline, at start). */
+export interface TimerSpec {
+  /** Timer id from the definition (e.g. "Greeting/10s"), or "deadline". */
+  id: string;
+  /** The state whose entry armed it ("" for the deadline, which belongs to no state). */
+  state: string;
+  ms: number;
+  kind: TimerKind;
+}
+
+/** A timer as stored: what the commit records in the flow hash so it can cancel it later. */
+export interface ArmedTimer {
+  id: string;
+  /** Due time in ms since the epoch, from Redis TIME. */
+  due: number;
+  /** The sorted-set member; with `shard` it names the stored timer exactly. */
+  member: string;
+  shard: number;
+  kind: TimerKind;
+}
+
+/** A timer that came due and was claimed by this process, ready to become an event of its flow. */
+export interface DueTimer {
+  machine: string;
+  flowId: string;
+  id: string;
+  state: string;
+  /** The entry token of the state entry that armed it; the timer applies only while it still matches. */
+  entry: string;
+  ms: number;
+  due: number;
+  kind: TimerKind;
+  member: string;
+  shard: number;
+}
+
+export interface TimerStoreOptions {
+  /** Number of `fsm:timers:{<shard>}` sorted sets. Every process of one deployment must use the same. */
+  shards?: number;
+}
+
+export interface TimerServiceOptions {
+  /** Longest wait between two claims of one shard, in ms. */
+  pollMs?: number;
+  /** How long a claimed timer stays invisible to other processes before it is due again, in ms. */
+  leaseMs?: number;
+  /**
+   * Least time between two claims of one shard unless the last one came back full, in ms: under a
+   * steady stream of due timers it gathers a few per claim instead of one claim per timer, at the
+   * price of at most this much lateness.
+   */
+  minGapMs?: number;
+  /** Most timers claimed from one shard in one round trip. */
+  batch?: number;
+  /** Most deliveries in flight in this process; claiming pauses above it. */
+  maxInFlight?: number;
+  /** Told about failed claims (Redis away: the service keeps polling with backoff), deliveries and acks. */
+  onError?: (error: unknown, context: { operation: "claim" | "deliver" | "ack"; shard: number; timer?: DueTimer }) => void;
+}

@@ -1,0 +1,103 @@
+// Timers through FlowRuntime across real processes: a SIGKILLed process's timers still fire exactly once per flow, and thousands of timers over 2 processes are none lost, none applied twice.
+import { Redis } from "ioredis";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { startRedis, type RedisServer } from "../support/redis.js";
+import type { TimedContext } from "./timers-support/machines.js";
+import { startServiceProcess, type ServiceProcess } from "./timers-support/processes.js";
+import { forkRuntime, type RuntimeProcess } from "./timers-support/runtimes.js";
+
+let server: RedisServer;
+let redis: Redis;
+const children: (RuntimeProcess | ServiceProcess)[] = [];
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const flowIds = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+/** `fired` of each flow's committed context (0 for a flow not found). */
+async function firedCounts(ids: readonly string[]): Promise<number[]> {
+  const counts: number[] = [];
+  for (let i = 0; i < ids.length; i += 1_000) {
+    const pipeline = redis.pipeline();
+    for (const id of ids.slice(i, i + 1_000)) pipeline.hget(`fsm:{Burst:${id}}:s`, "ctx");
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [, ctx] of replies) counts.push(typeof ctx === "string" ? (JSON.parse(ctx) as TimedContext).fired : 0);
+  }
+  return counts;
+}
+
+/** Waits until every flow's timer was applied, then a little longer so a second application would show. */
+async function settledCounts(ids: readonly string[], timeoutMs: number): Promise<number[]> {
+  const limit = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await firedCounts(ids);
+    const missing = counts.filter((n) => n === 0).length;
+    if (missing === 0) break;
+    if (Date.now() > limit) throw new Error(`${missing} of ${ids.length} flows never had their timer applied`);
+    await sleep(100);
+  }
+  await sleep(500);
+  return firedCounts(ids);
+}
+
+test.before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+});
+
+test.after.each(async () => {
+  await Promise.all(children.splice(0).map((c) => c.kill()));
+  await redis.flushall();
+});
+
+test.after(async () => {
+  redis.disconnect();
+  await server.stop({ cleanup: true });
+});
+
+test("a process SIGKILLed while holding claimed timers: every flow's timer still fires exactly once", async () => {
+  // The holder claims like any timer service but never finishes a delivery: it dies holding its claims.
+  const holder = await startServiceProcess(server.url, "hold", 500);
+  const runtime = await forkRuntime(server.url);
+  children.push(holder, runtime);
+  const ids = flowIds("held", 100);
+  await runtime.startFlows("held", 0, ids.length);
+  await holder.waitFor(/^claimed /, 5_000);
+  await sleep(400);
+  const held = holder.lines.filter((l) => l.startsWith("claimed ")).length;
+  assert.ok(held > 0, "the holder should have claimed some timers");
+  await holder.kill();
+  const counts = await settledCounts(ids, 10_000);
+  assert.ok(counts.every((n) => n === 1), `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`);
+});
+
+test("a runtime process SIGKILLed mid-stream: the other one fires every remaining timer, each applied once", async () => {
+  const a = await forkRuntime(server.url);
+  const b = await forkRuntime(server.url);
+  children.push(a, b);
+  const ids = flowIds("crash", 400);
+  await Promise.all([a.startFlows("crash", 0, 200), b.startFlows("crash", 200, 400)]);
+  const limit = Date.now() + 5_000;
+  while ((await redis.hlen("test:fired")) < 100 && Date.now() < limit) await sleep(5);
+  await a.kill();
+  const counts = await settledCounts(ids, 20_000);
+  assert.ok(counts.every((n) => n === 1), `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`);
+});
+
+// The 10,000-timer count is proven at the timer service level (timers-processes.test.ts); through
+// FlowRuntime each timer also costs a start and two commits, so fewer flows keep the suite quick.
+test("4,000 flows' timers across 2 runtime processes: none lost, none applied twice", async () => {
+  const a = await forkRuntime(server.url);
+  const b = await forkRuntime(server.url);
+  children.push(a, b);
+  const ids = flowIds("bulk", 4_000);
+  await Promise.all([a.startFlows("bulk", 0, 2_000), b.startFlows("bulk", 2_000, 4_000)]);
+  const counts = await settledCounts(ids, 30_000);
+  assert.is(counts.filter((n) => n === 0).length, 0, "lost");
+  assert.is(counts.filter((n) => n > 1).length, 0, "applied twice");
+  const sideEffects = Object.values(await redis.hgetall("test:fired")).map(Number);
+  assert.is(sideEffects.length, 4_000);
+  await Promise.all([a.stop(), b.stop()]);
+});
+
+test.run();
