@@ -1,2 +1,24 @@
 // The fsmc runtime: generated machines running on Redis.
 export type * from "./definition.js";
+export { FlowRuntime } from "./flow-runtime.js";
+export { FlowClient } from "./flow-client.js";
+export type { AnyMachineDefinition, FlowSnapshot, SendOptions } from "./flow-client.js";
+export type { Consistency, ErrorContext, FlowRuntimeOptions, TransitionInfo, UnhandledEvent } from "./options.js";
+export type { ClusterTarget, RedisTarget } from "./connection.js";
+export type { RuntimeMetrics } from "./metrics.js";
+export { inspectFlow, forceUnlock } from "./ops.js";
+export type { FlowInspection } from "./ops.js";
+export {
+  FlowRuntimeError,
+  PayloadError,
+  UnknownEventError,
+  InvalidFlowIdError,
+  FlowNotFoundError,
+  FlowClosedError,
+  FlowExistsError,
+  RedisUnavailableError,
+  ReplicationError,
+  LockUnavailableError,
+  HandlerMissingError,
+  RuntimeClosedError,
+} from "./errors.js";

@@ -1,11 +1,151 @@
-// `fsmc flows …`: placeholder until the runtime's operations commands are implemented.
-import type { CommandModule } from "yargs";
+// `fsmc flows inspect|unlock|stuck`: operations on live flows in Redis, for people on call.
+import { Redis } from "ioredis";
+import type { Argv, CommandModule } from "yargs";
+
+import { InvalidFlowIdError } from "../errors.js";
+import { assertFlowId } from "../keys.js";
+import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type FlowInspection } from "../ops.js";
+import { stuckCommand } from "./stuck.js";
+
+interface FlowArgs {
+  machine: string;
+  flowId: string;
+  redis: string;
+  locks: string[];
+  json: boolean;
+}
+
+function address(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
+  } catch {
+    return url;
+  }
+}
+
+const flowArguments = (yargs: Argv) =>
+  yargs
+    .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec (e.g. InboundCall)" })
+    .positional("flowId", { type: "string", demandOption: true, describe: "Flow id" })
+    .option("redis", { type: "string", default: "redis://127.0.0.1:6379", describe: "Redis URL of the flows" })
+    .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers" })
+    .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<FlowArgs>;
+
+interface Servers {
+  redis: Redis;
+  /** Redlock lock servers, when `--locks` was given (each may be unreachable: reported per server). */
+  locks: { name: string; redis: Redis }[];
+}
+
+function openRedis(url: string): Redis {
+  return new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+}
+
+/** Connects (bounded, no retries), runs `work`, closes; an unreachable flows Redis is one clear line and exit 1. */
+async function withRedis(command: string, args: FlowArgs, work: (servers: Servers) => Promise<void>): Promise<void> {
+  try {
+    assertFlowId(args.flowId);
+  } catch (error) {
+    if (!(error instanceof InvalidFlowIdError)) throw error;
+    process.stderr.write(`fsmc flows ${command}: ${error.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const redis = openRedis(args.redis);
+  const locks = args.locks.map((url) => ({ name: address(url), redis: openRedis(url) }));
+  for (const lock of locks) lock.redis.on("error", () => {});
+  // The socket error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
+  let socketError: Error | undefined;
+  redis.on("error", (error: Error) => (socketError ??= error));
+  try {
+    try {
+      await redis.connect();
+    } catch (error) {
+      const detail = socketError?.message ?? (error instanceof Error ? error.message : String(error));
+      process.stderr.write(`fsmc flows ${command}: cannot reach Redis at ${address(args.redis)} (${detail})\n`);
+      process.exitCode = 1;
+      return;
+    }
+    await Promise.all(locks.map((lock) => lock.redis.connect().catch(() => undefined)));
+    await work({ redis, locks });
+  } finally {
+    redis.disconnect();
+    for (const lock of locks) lock.redis.disconnect();
+  }
+}
+
+const time = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
+
+function renderInspection(f: FlowInspection): string {
+  if (!f.exists) {
+    const rest = f.queue.length > 0 || f.lock ? `; leftovers: ${f.queue.length} queued event(s), lock ${f.lock ? "held" : "free"}` : "";
+    return `flow ${f.machine}/${f.flowId}: not found (never started, or expired after it ended)${rest}\n`;
+  }
+  const lines = [
+    `flow ${f.machine}/${f.flowId}`,
+    `  state         ${f.state} (${f.status})`,
+    `  version       ${f.version}  (machine version ${f.machineVersion})`,
+    `  epoch         ${f.epoch}`,
+    `  last seq      ${f.lastSeq}`,
+    `  created       ${time(f.created)}`,
+    `  updated       ${time(f.updated)}`,
+    ...(f.expiresInMs !== undefined ? [`  expires in    ${f.expiresInMs} ms`] : []),
+    `  context       ${JSON.stringify(f.context)}`,
+    `  lock          ${f.lock ? `held by ${f.lock.holder}, expires in ${f.lock.ttlMs} ms` : "free"}`,
+    ...(f.lockServers ?? []).map((l) =>
+      `    on ${l.server}: ${l.error ? `unreachable (${l.error})` : l.holder ? `held (${l.holder}), expires in ${l.ttlMs} ms` : "free"}`,
+    ),
+    `  timers        ${JSON.stringify(f.timers ?? [])}  entry ${f.entry || "-"}`,
+    `  deadline      ${f.deadline ? JSON.stringify(f.deadline) : "-"}`,
+    `  queue         ${f.queue.length} event(s)`,
+    ...f.queue.map((r) => `    #${r.seq}  ${JSON.stringify(r.event)}${r.id ? `  id ${r.id}` : ""}  at ${time(r.at)}`),
+    `  dead letters  ${f.deadLetters.length}`,
+    ...f.deadLetters.map((d) => {
+      const r = d as { seq?: number; event?: unknown; attempts?: number; error?: string };
+      return `    #${r.seq}  ${JSON.stringify(r.event)}  attempts ${r.attempts}  error: ${r.error}`;
+    }),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+const inspectCommand: CommandModule<object, FlowArgs> = {
+  command: "inspect <machine> <flowId>",
+  describe: "Show a flow: state, context, version, epoch, queue, lock holder and TTL, dead letters",
+  builder: flowArguments,
+  handler: (args) =>
+    withRedis("inspect", args, async ({ redis, locks }) => {
+      const inspection = await inspectFlow(redis, args.machine, args.flowId);
+      if (locks.length > 0) inspection.lockServers = await inspectLockServers(locks, args.machine, args.flowId);
+      process.stdout.write(args.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
+      process.exitCode = inspection.exists ? 0 : 1;
+    }),
+};
+
+const unlockCommand: CommandModule<object, FlowArgs> = {
+  command: "unlock <machine> <flowId>",
+  describe: "Force-release a flow's lock: bump its epoch (the old holder's commit is refused) and delete the lock",
+  builder: flowArguments,
+  handler: (args) =>
+    withRedis("unlock", args, async ({ redis, locks }) => {
+      // Epoch first: whoever holds the lock anywhere is fenced before the lock disappears.
+      const result = await forceUnlock(redis, args.machine, args.flowId);
+      if (locks.length > 0 && (await deleteLockOnServers(locks, args.machine, args.flowId)) > 0) result.deleted = true;
+      if (args.json) process.stdout.write(`${JSON.stringify({ machine: args.machine, flowId: args.flowId, ...result })}\n`);
+      else if (!result.exists) process.stdout.write(`flow ${args.machine}/${args.flowId}: not found${result.deleted ? " (a leftover lock was deleted)" : ""}\n`);
+      else process.stdout.write(`flow ${args.machine}/${args.flowId}: epoch now ${result.epoch}, lock ${result.deleted ? "deleted" : "was already free"}\n`);
+      process.exitCode = result.exists ? 0 : 1;
+    }),
+};
 
 export const flowsCommand: CommandModule = {
-  command: "flows",
-  describe: "not implemented yet",
-  handler: () => {
-    process.stderr.write("fsmc flows: not implemented yet\n");
-    process.exitCode = 1;
-  },
+  command: "flows <command>",
+  describe: "Operate on running flows in Redis (inspect, unlock, stuck)",
+  builder: (yargs: Argv) =>
+    yargs
+      .command(inspectCommand)
+      .command(unlockCommand)
+      .command(stuckCommand)
+      .demandCommand(1, "Name a flows command: inspect, unlock or stuck."),
+  handler: () => {},
 };

@@ -1,5 +1,5 @@
 // Starts throwaway redis-server processes on free ports for tests and benchmarks, and stops them.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -85,4 +85,73 @@ export async function startRedis(args: string[] = []): Promise<RedisServer> {
     },
   };
   return server;
+}
+
+/** Starts a redis-server replicating `primary` and waits until its link to the primary is up and synced. */
+export async function startReplica(primary: RedisServer, args: string[] = []): Promise<RedisServer> {
+  const replica = await startRedis(["--replicaof", "127.0.0.1", String(primary.port), ...args]);
+  const { Redis } = await import("ioredis");
+  const client = new Redis({ port: replica.port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+  client.on("error", () => {});
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const info = await client.info("replication");
+      if (/master_link_status:up/.test(info) && !/master_sync_in_progress:1/.test(info)) return replica;
+      if (Date.now() > deadline) {
+        await replica.stop({ cleanup: true });
+        throw new Error(`replica on port ${replica.port} did not sync with the primary on port ${primary.port} within 10 s`);
+      }
+      await sleep(25);
+    }
+  } finally {
+    client.disconnect();
+  }
+}
+
+export interface RedisCluster {
+  nodes: RedisServer[];
+  /** Seed nodes for an ioredis Cluster client. */
+  seeds: { host: string; port: number }[];
+  stop(options?: { cleanup?: boolean }): Promise<void>;
+}
+
+/** Starts `n` (≥ 3) master redis-servers, joins them into a Redis Cluster with all slots assigned, and waits until it is ok. */
+export async function startCluster(n = 3): Promise<RedisCluster> {
+  const nodes = await Promise.all(
+    Array.from({ length: n }, () => startRedis(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"])),
+  );
+  const cluster: RedisCluster = {
+    nodes,
+    seeds: nodes.map((node) => ({ host: "127.0.0.1", port: node.port })),
+    async stop(options = {}) {
+      await Promise.all(nodes.map((node) => node.stop(options)));
+    },
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const addresses = nodes.map((node) => `127.0.0.1:${node.port}`);
+      execFile("redis-cli", ["--cluster", "create", ...addresses, "--cluster-replicas", "0", "--cluster-yes"], { timeout: 20_000 }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`redis-cli --cluster create failed: ${stderr || error.message}`)) : resolve(),
+      );
+    });
+    const { Redis } = await import("ioredis");
+    const deadline = Date.now() + 15_000;
+    for (const node of nodes) {
+      const client = new Redis({ port: node.port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
+      client.on("error", () => {});
+      try {
+        while (!/cluster_state:ok/.test(String(await client.call("CLUSTER", "INFO")))) {
+          if (Date.now() > deadline) throw new Error(`the cluster on ports ${nodes.map((x) => x.port).join(", ")} was not ok within 15 s`);
+          await sleep(50);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
+  } catch (error) {
+    await cluster.stop({ cleanup: true });
+    throw error;
+  }
+  return cluster;
 }

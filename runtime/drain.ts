@@ -1,0 +1,220 @@
+// The drain loop of one flow held by this process: apply queued events in order, commit them fenced, until the queue is empty.
+import type { FlowRedis } from "./connection.js";
+
+import type { ActionIO, MachineDefinition } from "./definition.js";
+import { flowKeys } from "./keys.js";
+import type { Lease } from "./lease.js";
+import type { RuntimeMetrics } from "./metrics.js";
+import type { ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
+import { commitFlow, type EventRecord, type Snapshot } from "./scripts.js";
+import type { ArmedTimer, TimerStore } from "./timers/index.js";
+import { applyEvent, type CallableHandlers, type WorkingFlow } from "./transition.js";
+
+export interface RegisteredMachine {
+  definition: MachineDefinition;
+  handlers: CallableHandlers;
+}
+
+/** What a drain needs from the runtime that runs it. */
+export interface DrainHost {
+  readonly redis: FlowRedis;
+  readonly options: ResolvedOptions;
+  readonly metrics: RuntimeMetrics;
+  readonly timers: TimerStore;
+  /** True once `close()` began: finish the current commit, then hand the flow back. */
+  readonly closing: boolean;
+  /** Waits `ms`, or less when the runtime starts closing. */
+  sleep(ms: number): Promise<void>;
+  reportError(error: unknown, context: ErrorContext): void;
+  reportUnhandled(info: UnhandledEvent): void;
+  reportTransition(info: TransitionInfo): void;
+  /** Redlock mode: after the lock was released on an empty queue, look again (an event may have come meanwhile). */
+  recheck(machine: string, flowId: string): void;
+}
+
+interface Failure {
+  seq: number;
+  attempts: number;
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  return text === "" ? fallback : (JSON.parse(text) as T);
+}
+
+/**
+ * Drains the flow's queue while holding `lease`, starting from `snapshot` (read when the lock
+ * was taken). Never throws: failures are reported to the host, and the events stay queued
+ * for the next holder.
+ */
+export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, lease: Lease, snapshot: Snapshot): Promise<void> {
+  const { definition, handlers } = machine;
+  const name = definition.name;
+  const keys = flowKeys(name, flowId);
+  const { options, metrics } = host;
+  const epoch = snapshot.epoch;
+  let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
+  let version = snapshot.version;
+  let timers = parseJson<ArmedTimer[]>(snapshot.timers, []);
+  let deadline = parseJson<ArmedTimer | undefined>(snapshot.deadline, undefined);
+  let events: EventRecord[] = snapshot.events;
+  let failing: Failure | undefined;
+
+  // Long actions must not lose the lock; a holder that pauses anyway is fenced at commit. Once the
+  // lock is found taken over, beating on is pointless; a failed round trip is simply tried again.
+  const heartbeat = setInterval(() => {
+    lease.extend().then(
+      (held) => {
+        if (held) return;
+        metrics.lockLost++;
+        clearInterval(heartbeat);
+      },
+      () => undefined,
+    );
+  }, Math.max(50, Math.floor(options.lockTtlMs / 3)));
+  heartbeat.unref();
+
+  try {
+    for (;;) {
+      let working = flow;
+      let applied = 0;
+      let processed = 0;
+      let entered: string | undefined;
+      let started = false;
+      let ended = false;
+      let dropped = 0;
+      const unhandled: UnhandledEvent[] = [];
+      const transitions: TransitionInfo[] = [];
+      let failure: { record: EventRecord; error: unknown } | undefined;
+
+      for (const record of events) {
+        const io: ActionIO = { flowId, machine: name, idempotencyKey: `${flowId}:${record.seq}`, seq: record.seq };
+        let result;
+        try {
+          result = await applyEvent(definition, handlers, working, record.event, io, epoch);
+        } catch (error) {
+          failure = { record, error };
+          break;
+        }
+        processed++;
+        const { outcome } = result;
+        if (outcome.kind === "unhandled") unhandled.push({ machine: name, flowId, state: working.state, event: record.event });
+        if (outcome.kind === "dropped") dropped++;
+        const from = working.state;
+        working = result.next;
+        if (outcome.kind !== "applied") continue;
+        applied++;
+        transitions.push({
+          machine: name, flowId, seq: record.seq, from: outcome.start ? undefined : from, to: working.state,
+          external: outcome.entered !== undefined, event: record.event,
+        });
+        if (outcome.entered !== undefined) entered = outcome.entered;
+        started ||= outcome.start;
+        if (outcome.ended) {
+          ended = true;
+          break;
+        }
+      }
+
+      let deadLetter = "";
+      if (failure && processed === 0) {
+        // The head event failed: nothing else may be applied before it (order), so retry it, then dead-letter it.
+        const { record, error } = failure;
+        const attempt = failing?.seq === record.seq ? failing.attempts + 1 : 1;
+        failing = { seq: record.seq, attempts: attempt };
+        host.reportError(error, { machine: name, flowId, event: record.event, attempt, phase: "handler" });
+        if (attempt < options.maxAttempts) {
+          metrics.retries++;
+          await host.sleep(Math.min(options.retryBaseMs * 2 ** (attempt - 1), options.retryMaxMs));
+          if (host.closing) {
+            await lease.release().catch(() => undefined);
+            return;
+          }
+          continue;
+        }
+        deadLetter = JSON.stringify({ ...record, error: error instanceof Error ? error.message : String(error), attempts: attempt, state: flow.state });
+        processed = 1;
+      }
+
+      // Timers of the entered state are armed before the commit that enters it; if that commit is
+      // refused, their entry token (which carries this epoch) never matches the flow.
+      let armed: ArmedTimer[] | undefined;
+      let armedDeadline: ArmedTimer | undefined;
+      if (entered !== undefined && !ended) {
+        const specs = (definition.states[entered]?.timers ?? []).map((t) => ({ id: t.id, state: entered, ms: t.ms, kind: "timer" as const }));
+        armed = await host.timers.arm(name, flowId, working.entry, specs);
+      } else if (ended) {
+        armed = [];
+      }
+      if (started && !ended && definition.deadline) {
+        [armedDeadline] = await host.timers.arm(name, flowId, working.entry, [{ id: "deadline", state: "", ms: definition.deadline.ms, kind: "deadline" }]);
+      }
+
+      const reply = await commitFlow(host.redis, keys, {
+        token: lease.token,
+        epoch,
+        expectedVersion: version,
+        applied,
+        pop: processed,
+        headSeq: events[0]?.seq ?? 0,
+        state: working.state,
+        ctxJson: JSON.stringify(working.ctx),
+        entry: entered !== undefined ? working.entry : "",
+        timersJson: armed ? JSON.stringify(armed) : "",
+        deadlineJson: armedDeadline ? JSON.stringify(armedDeadline) : ended && deadline ? "-" : "",
+        ended,
+        retentionMs: options.retentionMs,
+        ttlMs: options.lockTtlMs,
+        batch: options.batch,
+        deadLetter,
+        deadLetterMax: options.deadLetterMax,
+        release: host.closing,
+      });
+      if (reply.kind === "stale") {
+        // Another processor took the flow over (our lock expired, or it was force-released): it applies these events.
+        // Releasing is still right: it only deletes a lock that holds this lease's own value.
+        metrics.staleCommits++;
+        await lease.release().catch(() => undefined);
+        return;
+      }
+
+      metrics.commits++;
+      metrics.applied += applied;
+      metrics.unhandled += unhandled.length;
+      metrics.droppedTimers += dropped;
+      if (deadLetter) {
+        metrics.deadLettered++;
+        failing = undefined;
+      }
+      for (const info of transitions) host.reportTransition(info);
+      for (const info of unhandled) host.reportUnhandled(info);
+      const leftBehind = [...(armed && timers.length > 0 ? timers : []), ...(ended && deadline ? [deadline] : [])];
+      if (leftBehind.length > 0) {
+        host.timers.cancel(leftBehind).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));
+      }
+      flow = working;
+      version += applied;
+      if (armed) timers = armed;
+      if (armedDeadline) deadline = armedDeadline;
+
+      if (reply.kind === "ended") {
+        metrics.ended++;
+        metrics.droppedAfterEnd += reply.dropped;
+        return;
+      }
+      if (reply.kind === "released") {
+        if (lease.token === "") {
+          await lease.release();
+          if (!host.closing) host.recheck(name, flowId);
+        }
+        return;
+      }
+      events = reply.events;
+    }
+  } catch (error) {
+    // Redis went away mid-drain (or a timer arm failed): the events stay queued for the next holder.
+    host.reportError(error, { machine: name, flowId, attempt: 0, phase: "commit" });
+    await lease.release().catch(() => undefined);
+  } finally {
+    clearInterval(heartbeat);
+  }
+}

@@ -1,0 +1,370 @@
+// FlowRuntime: registers machines, acknowledges events after durable enqueue, and runs drains, the sweeper and timers.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+
+import { asUnavailable, closeConnection, connect, waitUntilReachable, type Connection, type FlowRedis } from "./connection.js";
+import type { HandlersOf, MachineDefinition } from "./definition.js";
+import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
+import { FlowClosedError, FlowExistsError, FlowNotFoundError, HandlerMissingError, ReplicationError, RuntimeClosedError } from "./errors.js";
+import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
+import { assertFlowId, flowKeys, pendingKey, pendingMember, pendingShard } from "./keys.js";
+import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
+import { emptyMetrics, type RuntimeMetrics } from "./metrics.js";
+import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
+import { claimFlow, defineFlowScripts, enqueueEvent, fenceFlow, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
+import { Sweeper } from "./sweeper.js";
+import { TimerService, TimerStore, type DueTimer } from "./timers/index.js";
+import type { CallableHandlers } from "./transition.js";
+import { PayloadValidator } from "./validation.js";
+
+interface Machine extends RegisteredMachine {
+  validator: PayloadValidator;
+}
+
+type Phase = "created" | "running" | "closing" | "closed";
+
+export class FlowRuntime {
+  private readonly options: ResolvedOptions;
+  private readonly connection: Connection;
+  private readonly lockConnections: Connection[];
+  private readonly redlock: RedlockLocks | undefined;
+  private readonly timerStore: TimerStore;
+  private timerService: TimerService | undefined;
+  private sweeper: Sweeper | undefined;
+  private readonly machines = new Map<string, Machine>();
+  private readonly counters = emptyMetrics();
+  private phase: Phase = "created";
+  /** Drains and sends in flight, awaited by close(). */
+  private readonly inflight = new Set<Promise<unknown>>();
+  /** Flows this process is draining now (pending members). */
+  private readonly draining = new Set<string>();
+  private readonly sleepers = new Set<() => void>();
+  private readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  private tokens = 0;
+  private readonly host: DrainHost;
+
+  constructor(private readonly config: FlowRuntimeOptions) {
+    this.options = resolveOptions(config);
+    const { connectTimeoutMs, replicas, replicationTimeoutMs } = this.options;
+    // WAIT blocks for up to its own timeout: the command bound must not cut it short.
+    const commandTimeoutMs = replicas > 0 ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
+    this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs });
+    defineFlowScripts(this.redis);
+    // Lock servers must fail fast when down (no offline queue): a quorum of the others still decides.
+    this.lockConnections = (config.locks ?? []).map((target) =>
+      connect(target, { commandTimeoutMs: Math.max(100, Math.floor(this.options.lockTtlMs / 4)), connectTimeoutMs, offlineQueue: false }),
+    );
+    this.redlock = this.lockConnections.length > 0 ? new RedlockLocks(this.lockConnections.map((c) => c.redis), this.options.lockTtlMs) : undefined;
+    this.timerStore = new TimerStore(this.redis, { shards: this.options.timerShards });
+    const runtime = this;
+    this.host = {
+      redis: this.redis,
+      options: this.options,
+      metrics: this.counters,
+      timers: this.timerStore,
+      get closing() {
+        return runtime.phase === "closing" || runtime.phase === "closed";
+      },
+      sleep: (ms) => this.sleep(ms),
+      reportError: (error, context) => this.reportError(error, context),
+      reportUnhandled: (info) => this.reportUnhandled(info),
+      reportTransition: (info) => this.callHook(() => this.config.onTransition?.(info)),
+      recheck: (machine, flowId) => {
+        // After the drain that called this has returned and left `draining`.
+        setImmediate(() => this.track(this.recheck(machine, flowId)));
+      },
+    };
+  }
+
+  private get redis(): FlowRedis {
+    return this.connection.redis;
+  }
+
+  /** Registers a generated machine with its handlers; returns the client typed by the machine's generated types. */
+  register<D extends AnyMachineDefinition>(definition: D, handlers: HandlersOf<D>): FlowClient<D> {
+    if (this.machines.has(definition.name)) throw new Error(`machine ${definition.name} is already registered`);
+    const callable = handlers as unknown as CallableHandlers;
+    for (const name of definition.guards) if (typeof callable.guards?.[name] !== "function") throw new HandlerMissingError(definition.name, "guard", name);
+    for (const name of definition.actions) if (typeof callable.actions?.[name] !== "function") throw new HandlerMissingError(definition.name, "action", name);
+    // The runtime executes the definition as plain data; the generated types only matter at the client.
+    const data = definition as unknown as MachineDefinition;
+    this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data) });
+    const gateway: FlowGateway = {
+      start: (machine, flowId, context, options) => this.track(this.startFlow(machine, flowId, context, options)),
+      send: (machine, flowId, event, options) => this.track(this.send(machine, flowId, event, options)),
+      get: (machine, flowId) => this.read(machine, flowId),
+    };
+    return new FlowClient(gateway, definition);
+  }
+
+  /**
+   * Connects (RedisUnavailableError naming the address after `connectTimeoutMs`), then runs this
+   * process's share of the work: drains of the flows it enqueues to, the sweeper, the timer service.
+   */
+  async start(): Promise<void> {
+    if (this.phase !== "created") throw this.phase === "running" ? new Error("the flow runtime is already started") : new RuntimeClosedError();
+    await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
+    // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
+    // is down keeps reconnecting in the background while the quorum of the others decides.
+    await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
+    this.phase = "running";
+    this.timerService = new TimerService(this.redis, this.timerStore, (timer) => this.deliverTimer(timer), {
+      pollMs: this.options.timerPollMs,
+      onError: (error, context) => this.reportError(error, { machine: context.timer?.machine ?? "", flowId: context.timer?.flowId ?? "", attempt: 0, phase: "timer" }),
+    });
+    this.timerService.start();
+    this.sweeper = new Sweeper({
+      redis: this.redis,
+      shards: this.options.pendingShards,
+      intervalMs: this.options.sweepIntervalMs,
+      sweep: (machine, flowId, key, member, score, removable) => this.sweep(machine, flowId, key, member, score, removable),
+      reportError: (error) => this.reportError(asUnavailable(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
+    });
+    this.sweeper.start();
+  }
+
+  /** Stops taking work, lets drains in flight commit and hand their flows back, and closes every connection. */
+  async close(): Promise<void> {
+    if (this.phase === "closed" || this.phase === "closing") return;
+    this.phase = "closing";
+    for (const wake of this.sleepers) wake();
+    await this.sweeper?.stop();
+    await this.timerService?.stop();
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    this.phase = "closed";
+    await Promise.all([this.connection, ...this.lockConnections].map((c) => closeConnection(c.redis)));
+  }
+
+  /** A copy of this process's counters. */
+  metrics(): RuntimeMetrics {
+    return { ...this.counters };
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inflight.add(work);
+    const forget = () => void this.inflight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  private machine(name: string): Machine {
+    const machine = this.machines.get(name);
+    if (!machine) throw new Error(`machine ${name} is not registered`);
+    return machine;
+  }
+
+  private assertOpen(): void {
+    if (this.phase === "closing" || this.phase === "closed") throw new RuntimeClosedError();
+  }
+
+  private async send(name: string, flowId: string, event: unknown, options: SendOptions): Promise<void> {
+    this.assertOpen();
+    assertFlowId(flowId);
+    const machine = this.machine(name);
+    machine.validator.checkEvent(event);
+    await this.enqueue(name, flowId, JSON.stringify(event), options.eventId ?? "", undefined);
+  }
+
+  private async startFlow(name: string, flowId: string, context: unknown, options: SendOptions): Promise<void> {
+    this.assertOpen();
+    assertFlowId(flowId);
+    const machine = this.machine(name);
+    machine.validator.checkStartContext(context);
+    const ctx = { ...machine.definition.contextDefaults, ...(context as object) };
+    await this.enqueue(name, flowId, JSON.stringify({ type: "fsm.start" }), options.eventId ?? "", { ctxJson: JSON.stringify(ctx), machine });
+  }
+
+  /** The ack: one round trip (the pending-index ZADD rides in front of the enqueue script). */
+  private async enqueue(name: string, flowId: string, eventJson: string, eventId: string, start: { ctxJson: string; machine: Machine } | undefined, internal = false): Promise<void> {
+    const keys = flowKeys(name, flowId);
+    const registered = this.machines.get(name);
+    const processes = this.phase === "running" && registered !== undefined;
+    const token = processes && !this.redlock ? this.newToken() : "";
+    const member = pendingMember(name, flowId);
+    const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax } = this.options;
+    const args = { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax };
+    let reply: EnqueueReply;
+    try {
+      const indexed = this.redis.zadd(pendingKey(pendingShard(name, flowId, this.options.pendingShards)), Date.now(), member);
+      const enqueued = start
+        ? startFlow(this.redis, keys, { ...args, initial: start.machine.definition.initial, ctxJson: start.ctxJson, machineVersion: start.machine.definition.version })
+        : enqueueEvent(this.redis, keys, args);
+      [reply] = await Promise.all([enqueued, indexed]);
+    } catch (error) {
+      throw asUnavailable(this.connection.address, error);
+    }
+    switch (reply.kind) {
+      case "unknown":
+        throw new FlowNotFoundError(name, flowId);
+      case "closed":
+        throw new FlowClosedError(name, flowId);
+      case "exists":
+        throw new FlowExistsError(name, flowId);
+      case "duplicate":
+        // The original may not be replicated yet: the WAIT below also covers it, because this
+        // connection's pending-index write came after it in the replication stream.
+        this.counters.duplicates++;
+        if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
+        return;
+    }
+    this.counters.enqueued++;
+    if (reply.kind === "locked" && registered) {
+      this.spawnDrain(registered, flowId, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot);
+    } else if (processes && this.redlock && !this.draining.has(member)) {
+      // Redlock mode: the lock steps are separate round trips, taken after the ack is secured.
+      void this.track(this.tryProcess(registered, flowId));
+    }
+    if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
+  }
+
+  private async waitForReplicas(): Promise<void> {
+    const { replicas, replicationTimeoutMs } = this.options;
+    let confirmed: number;
+    try {
+      confirmed = Number(await this.redis.wait(replicas, replicationTimeoutMs));
+    } catch (error) {
+      throw asUnavailable(this.connection.address, error);
+    }
+    if (confirmed < replicas) throw new ReplicationError(replicas, confirmed, replicationTimeoutMs);
+  }
+
+  private newToken(): string {
+    return `${this.instance}:${++this.tokens}`;
+  }
+
+  private spawnDrain(machine: Machine, flowId: string, lease: Lease, snapshot: Snapshot): void {
+    const member = pendingMember(machine.definition.name, flowId);
+    this.draining.add(member);
+    void this.track(drainFlow(this.host, machine, flowId, lease, snapshot).finally(() => this.draining.delete(member)));
+  }
+
+  /** Redlock mode: take the flow's lock on the lock servers, fence, drain. */
+  private async tryProcess(machine: Machine, flowId: string): Promise<"drained" | "busy" | "idle" | "unavailable"> {
+    if (!this.redlock || this.phase !== "running") return "idle";
+    const name = machine.definition.name;
+    const keys = flowKeys(name, flowId);
+    const attempt = await this.redlock.tryAcquire(keys.lock);
+    if (attempt.kind === "busy") {
+      this.counters.lockContention++;
+      return "busy";
+    }
+    if (attempt.kind === "unavailable") {
+      this.counters.lockUnavailable++;
+      this.reportError(attempt.error, { machine: name, flowId, attempt: 0, phase: "lock" });
+      return "unavailable";
+    }
+    let fenced;
+    try {
+      fenced = await fenceFlow(this.redis, keys, this.options.batch);
+    } catch (error) {
+      await attempt.lease.release();
+      this.reportError(asUnavailable(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      return "unavailable";
+    }
+    if (fenced.kind !== "locked") {
+      await attempt.lease.release();
+      return "idle";
+    }
+    this.spawnDrain(machine, flowId, attempt.lease, fenced.snapshot);
+    return "drained";
+  }
+
+  /** Redlock mode, after a drain released on an empty queue: an event enqueued meanwhile found the lock held. */
+  private async recheck(name: string, flowId: string): Promise<void> {
+    const machine = this.machines.get(name);
+    if (!machine || this.phase !== "running" || this.draining.has(pendingMember(name, flowId))) return;
+    try {
+      if ((await this.redis.llen(flowKeys(name, flowId).queue)) === 0) return;
+    } catch (error) {
+      this.reportError(asUnavailable(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      return;
+    }
+    await this.tryProcess(machine, flowId);
+  }
+
+  private async sweep(name: string, flowId: string, key: string, member: string, score: string, removable: boolean): Promise<void> {
+    const machine = this.machines.get(name);
+    if (!machine || this.phase !== "running" || this.draining.has(member)) return;
+    const keys = flowKeys(name, flowId);
+    if (this.redlock) {
+      if ((await this.redis.llen(keys.queue)) === 0) {
+        if (removable) await removePending(this.redis, key, member, score);
+        return;
+      }
+      if ((await this.tryProcess(machine, flowId)) === "drained") this.counters.swept++;
+      return;
+    }
+    const token = this.newToken();
+    const claim = await claimFlow(this.redis, keys, token, this.options.lockTtlMs, this.options.batch);
+    if (claim.kind === "empty" || claim.kind === "gone") {
+      if (removable) await removePending(this.redis, key, member, score);
+    } else if (claim.kind === "locked") {
+      this.counters.swept++;
+      this.spawnDrain(machine, flowId, new FlowLocalLease(this.redis, keys, token, this.options.lockTtlMs, claim.snapshot.epoch), claim.snapshot);
+    }
+  }
+
+  /** A due timer becomes an ordinary queued event of its flow; a flow that ended or expired just drops it. */
+  private async deliverTimer(timer: DueTimer): Promise<void> {
+    const event = timer.kind === "deadline"
+      ? { type: "fsm.deadline", ms: timer.ms }
+      : { type: "fsm.timer", timer: timer.id, state: timer.state, ms: timer.ms, entry: timer.entry };
+    const eventId = timer.kind === "deadline" ? `deadline:${timer.flowId}` : `timer:${timer.id}:${timer.entry}`;
+    try {
+      await this.enqueue(timer.machine, timer.flowId, JSON.stringify(event), eventId, undefined, true);
+    } catch (error) {
+      if (error instanceof FlowNotFoundError || error instanceof FlowClosedError) return;
+      throw error;
+    }
+  }
+
+  private async read(name: string, flowId: string): Promise<FlowSnapshot | undefined> {
+    assertFlowId(flowId);
+    let hash: Record<string, string>;
+    try {
+      hash = await this.redis.hgetall(flowKeys(name, flowId).state);
+    } catch (error) {
+      throw asUnavailable(this.connection.address, error);
+    }
+    if (hash.state === undefined) return undefined;
+    return {
+      machine: name,
+      flowId,
+      state: hash.state,
+      context: JSON.parse(hash.ctx ?? "{}") as Record<string, unknown>,
+      version: Number(hash.version ?? 0),
+      status: hash.status === "ended" ? "ended" : "active",
+      created: Number(hash.created ?? 0),
+      updated: Number(hash.updated ?? 0),
+      machineVersion: Number(hash.mver ?? 0),
+    };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private reportError(error: unknown, context: ErrorContext): void {
+    this.callHook(() => this.config.onError?.(error, context));
+  }
+
+  private reportUnhandled(info: UnhandledEvent): void {
+    this.callHook(() => this.config.onUnhandled?.(info));
+  }
+
+  private callHook(call: () => void): void {
+    try {
+      call();
+    } catch {
+      // A failing hook must not stop processing.
+    }
+  }
+}

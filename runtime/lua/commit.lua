@@ -1,0 +1,72 @@
+-- Commits what a processor applied: fence check, state write, pop, dead letter, and lock release or extension, atomically.
+-- KEYS: 1 state hash, 2 queue, 3 lock, 4 seen ids, 5 dead letters
+-- ARGV: 1 lock token ('' = lock held elsewhere: Redlock mode), 2 epoch, 3 expected version,
+--       4 applied count, 5 pop count, 6 seq of the queue head to pop ('' when pop count is 0),
+--       7 state, 8 context JSON, 9 entry token ('' = unchanged), 10 timers JSON ('' = unchanged),
+--       11 deadline JSON ('' = unchanged, '-' = remove), 12 ended ('1'|'0'), 13 retention ms,
+--       14 lock ttl ms, 15 batch, 16 dead-letter record ('' = none), 17 max dead letters,
+--       18 release even if events remain ('1'|'0')
+-- Reply: {'stale', epoch, version} | {'ended', dropped} | {'released'} | {'more', records}
+local f = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'status')
+if f[1] ~= ARGV[2] or f[2] ~= ARGV[3] or f[3] ~= 'active' then
+  return { 'stale', f[1] or '', f[2] or '' }
+end
+
+local token = ARGV[1]
+local pop = tonumber(ARGV[5])
+if pop > 0 then
+  -- Only the fenced holder pops, so the head is what it read; checked anyway, never trusted.
+  local head = redis.call('LINDEX', KEYS[2], 0)
+  if not head or string.match(head, '^{"seq":(%d+),') ~= ARGV[6] then
+    return { 'stale', f[1], f[2] }
+  end
+  redis.call('LTRIM', KEYS[2], pop, -1)
+end
+
+local now = redis.call('TIME')
+local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('HSET', KEYS[1], 'state', ARGV[7], 'ctx', ARGV[8], 'version', tonumber(f[2]) + tonumber(ARGV[4]), 'updated', now_ms)
+if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'entry', ARGV[9]) end
+if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'timers', ARGV[10]) end
+if ARGV[11] == '-' then
+  redis.call('HDEL', KEYS[1], 'deadline')
+elseif ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[1], 'deadline', ARGV[11])
+end
+if ARGV[16] ~= '' then
+  redis.call('RPUSH', KEYS[5], ARGV[16])
+  redis.call('LTRIM', KEYS[5], -tonumber(ARGV[17]), -1)
+end
+
+local function release()
+  if token ~= '' and redis.call('GET', KEYS[3]) == token then redis.call('DEL', KEYS[3]) end
+end
+
+if ARGV[12] == '1' then
+  local dropped = redis.call('LLEN', KEYS[2])
+  redis.call('HSET', KEYS[1], 'status', 'ended')
+  redis.call('DEL', KEYS[2])
+  release()
+  local retention = ARGV[13]
+  redis.call('PEXPIRE', KEYS[1], retention)
+  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], retention) end
+  if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], retention) end
+  return { 'ended', dropped }
+end
+
+-- Releasing only when the queue is empty, in the same script as the pop, closes the lost-wakeup
+-- window: an event enqueued after this point finds the lock free and takes it itself.
+if redis.call('LLEN', KEYS[2]) == 0 or ARGV[18] == '1' then
+  release()
+  return { 'released' }
+end
+if token ~= '' then
+  local holder = redis.call('GET', KEYS[3])
+  if holder == token then
+    redis.call('PEXPIRE', KEYS[3], ARGV[14])
+  elseif not holder then
+    -- Expired while we worked, and nobody took it (the epoch still matches): take it back.
+    redis.call('SET', KEYS[3], token, 'PX', ARGV[14])
+  end
+end
+return { 'more', redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[15]) - 1) }

@@ -1,0 +1,108 @@
+// Operations on one flow for people on call: read everything about it, force-release its lock.
+import type { Redis } from "ioredis";
+
+import { flowKeys } from "./keys.js";
+import { unlockFlow, type EventRecord } from "./scripts.js";
+
+export interface FlowInspection {
+  machine: string;
+  flowId: string;
+  exists: boolean;
+  state?: string;
+  status?: string;
+  context?: unknown;
+  version?: number;
+  machineVersion?: number;
+  epoch?: number;
+  lastSeq?: number;
+  created?: number;
+  updated?: number;
+  entry?: string;
+  timers?: unknown;
+  deadline?: unknown;
+  /** Milliseconds until an ended flow expires; undefined while active. */
+  expiresInMs?: number;
+  queue: EventRecord[];
+  /** The lock beside the flow (single-instance mode). */
+  lock: { holder: string; ttlMs: number } | null;
+  /** Redlock mode, when lock servers were given: the lock key on each of them. */
+  lockServers?: LockServerView[];
+  deadLetters: unknown[];
+}
+
+export interface LockServerView {
+  server: string;
+  /** null when free; `error` when the server did not answer. */
+  holder: string | null;
+  ttlMs: number;
+  error?: string;
+}
+
+/** Reads the flow's lock key on each Redlock lock server (the value is redlock's random token). */
+export async function inspectLockServers(servers: readonly { name: string; redis: Redis }[], machine: string, flowId: string): Promise<LockServerView[]> {
+  const key = flowKeys(machine, flowId).lock;
+  return Promise.all(
+    servers.map(async ({ name, redis }) => {
+      try {
+        const [holder, ttlMs] = await Promise.all([redis.get(key), redis.pttl(key)]);
+        return { server: name, holder, ttlMs: holder === null ? 0 : ttlMs };
+      } catch (error) {
+        return { server: name, holder: null, ttlMs: 0, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+}
+
+/** Redlock mode: deletes the flow's lock key on every lock server that answers; returns how many held it. */
+export async function deleteLockOnServers(servers: readonly { redis: Redis }[], machine: string, flowId: string): Promise<number> {
+  const key = flowKeys(machine, flowId).lock;
+  const deleted = await Promise.all(servers.map(({ redis }) => redis.del(key).catch(() => 0)));
+  return deleted.reduce((n, d) => n + d, 0);
+}
+
+const parse = (text: string | undefined): unknown => (text === undefined || text === "" ? undefined : JSON.parse(text));
+const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
+
+export async function inspectFlow(redis: Redis, machine: string, flowId: string): Promise<FlowInspection> {
+  const keys = flowKeys(machine, flowId);
+  const [hash, pttl, queue, holder, lockTtl, deadLetters] = await Promise.all([
+    redis.hgetall(keys.state),
+    redis.pttl(keys.state),
+    redis.lrange(keys.queue, 0, -1),
+    redis.get(keys.lock),
+    redis.pttl(keys.lock),
+    redis.lrange(keys.deadLetters, 0, -1),
+  ]);
+  const exists = hash.state !== undefined;
+  return {
+    machine,
+    flowId,
+    exists,
+    ...(exists
+      ? {
+          state: hash.state,
+          status: hash.status,
+          context: parse(hash.ctx),
+          version: num(hash.version),
+          machineVersion: num(hash.mver),
+          epoch: num(hash.epoch),
+          lastSeq: num(hash.qseq),
+          created: num(hash.created),
+          updated: num(hash.updated),
+          entry: hash.entry,
+          timers: parse(hash.timers),
+          deadline: parse(hash.deadline),
+          expiresInMs: pttl > 0 ? pttl : undefined,
+        }
+      : {}),
+    queue: queue.map((r) => JSON.parse(r) as EventRecord),
+    lock: holder === null ? null : { holder, ttlMs: lockTtl },
+    deadLetters: deadLetters.map((r) => JSON.parse(r) as unknown),
+  };
+}
+
+/** Bumps the epoch (a zombie holder's commit is then refused) and deletes the lock. */
+export async function forceUnlock(redis: Redis, machine: string, flowId: string): Promise<{ exists: boolean; epoch: number; deleted: boolean }> {
+  const { epoch, deleted } = await unlockFlow(redis, flowKeys(machine, flowId));
+  return { exists: epoch >= 0, epoch, deleted };
+}

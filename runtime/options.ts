@@ -1,0 +1,135 @@
+// The options of FlowRuntime, their defaults, and the hooks' argument shapes.
+import type { RedisOptions } from "ioredis";
+
+import type { RedisTarget } from "./connection.js";
+
+/** `fast`: ack when the primary has the event. `replicated`: ack after WAIT confirms `replicas` (default 1). */
+export type Consistency = "fast" | "replicated" | { replicas: number; timeoutMs?: number };
+
+export interface ErrorContext {
+  machine: string;
+  flowId: string;
+  /** The event whose handlers failed; absent for lock and Redis errors. */
+  event?: { readonly type: string };
+  /** 1-based attempt of this event in this process (handler failures), else 0. */
+  attempt: number;
+  phase: "handler" | "lock" | "commit" | "sweep" | "timer";
+}
+
+export interface UnhandledEvent {
+  machine: string;
+  flowId: string;
+  state: string;
+  event: { readonly type: string };
+}
+
+/** One committed event that had an effect: an external transition (`from` → `to`), an internal one (`from` = `to`), or the start. */
+export interface TransitionInfo {
+  machine: string;
+  flowId: string;
+  /** The flow's event sequence of the event. */
+  seq: number;
+  /** Undefined for the start of the flow. */
+  from: string | undefined;
+  to: string;
+  /** False for an internal transition (actions only, timers kept). */
+  external: boolean;
+  event: { readonly type: string };
+}
+
+export interface FlowRuntimeOptions {
+  /** The flows' Redis: a URL (`redis://host:port`), ioredis options, or `{ cluster: [seed nodes] }` for a Redis Cluster. */
+  redis: RedisTarget;
+  /** Redlock mode: independent Redis masters for the processor lock (quorum). Absent: the lock lives beside the flow. */
+  locks?: readonly (string | RedisOptions)[];
+  /** Processor lock time to live; a heartbeat extends it while actions run. Default 10 000. */
+  lockTtlMs?: number;
+  consistency?: Consistency;
+  /** How long an ended flow stays readable (`get`, `inspect`) before Redis expires it, in ms. Default 24 h. */
+  retention?: number;
+  /** How long an explicit event id is remembered for idempotent retries. Default 24 h. */
+  idempotencyWindowMs?: number;
+  /** Most event ids remembered per flow. Default 1 000. */
+  idempotencyMaxIds?: number;
+  /** Most events applied per commit. Default 32. */
+  batch?: number;
+  /** Handler failures: attempts before the event is dead-lettered, and the exponential backoff. */
+  retry?: { maxAttempts?: number; baseMs?: number; maxMs?: number };
+  /** Most dead letters kept per flow. Default 1 000. */
+  deadLetterMax?: number;
+  /** How often the sweeper looks for flows whose owner died. Default 1 000. */
+  sweepIntervalMs?: number;
+  /** Shards of the pending index; every process of a deployment must agree. Default 8. */
+  pendingShards?: number;
+  /** Shards of the timer sets; every process of a deployment must agree. Default 16. */
+  timerShards?: number;
+  /** How often an idle timer shard is polled. Default 50. */
+  timerPollMs?: number;
+  /** Bound on reaching Redis at `start()`. Default 3 000. */
+  connectTimeoutMs?: number;
+  /** Bound on any one Redis command (a send while Redis is away fails after it). Default 5 000. */
+  commandTimeoutMs?: number;
+  onUnhandled?: (info: UnhandledEvent) => void;
+  /** Told about every event committed with an effect, in commit order per flow. */
+  onTransition?: (info: TransitionInfo) => void;
+  onError?: (error: unknown, context: ErrorContext) => void;
+}
+
+export interface ResolvedOptions {
+  lockTtlMs: number;
+  replicas: number;
+  replicationTimeoutMs: number;
+  retentionMs: number;
+  seenTtlMs: number;
+  seenMax: number;
+  batch: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  deadLetterMax: number;
+  sweepIntervalMs: number;
+  pendingShards: number;
+  timerShards: number;
+  timerPollMs: number;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`FlowRuntime option ${name} must be a positive number, got ${v}`);
+  return v;
+}
+
+export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
+  const consistency = o.consistency ?? "fast";
+  const replicas = consistency === "fast" ? 0 : consistency === "replicated" ? 1 : positive("consistency.replicas", consistency.replicas, 1);
+  const replicationTimeoutMs = typeof consistency === "object" ? positive("consistency.timeoutMs", consistency.timeoutMs, 1_000) : 1_000;
+  const lockTtlMs = positive("lockTtlMs", o.lockTtlMs, 10_000);
+  if (replicas > 0 && typeof o.redis === "object" && "cluster" in o.redis) {
+    // WAIT counts the replicas of the one node the connection wrote to; a Cluster client spreads writes over many.
+    throw new RangeError("FlowRuntime option consistency: \"replicated\" is not supported on a Redis Cluster target");
+  }
+  if (o.locks && lockTtlMs < 300) throw new RangeError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
+  return {
+    lockTtlMs,
+    replicas,
+    replicationTimeoutMs,
+    retentionMs: positive("retention", o.retention, DAY_MS),
+    seenTtlMs: positive("idempotencyWindowMs", o.idempotencyWindowMs, DAY_MS),
+    seenMax: positive("idempotencyMaxIds", o.idempotencyMaxIds, 1_000),
+    batch: positive("batch", o.batch, 32),
+    maxAttempts: positive("retry.maxAttempts", o.retry?.maxAttempts, 5),
+    retryBaseMs: positive("retry.baseMs", o.retry?.baseMs, 100),
+    retryMaxMs: positive("retry.maxMs", o.retry?.maxMs, 10_000),
+    deadLetterMax: positive("deadLetterMax", o.deadLetterMax, 1_000),
+    sweepIntervalMs: positive("sweepIntervalMs", o.sweepIntervalMs, 1_000),
+    pendingShards: positive("pendingShards", o.pendingShards, 8),
+    timerShards: positive("timerShards", o.timerShards, 16),
+    timerPollMs: positive("timerPollMs", o.timerPollMs, 50),
+    connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, 3_000),
+    commandTimeoutMs: positive("commandTimeoutMs", o.commandTimeoutMs, 5_000),
+  };
+}

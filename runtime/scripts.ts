@@ -1,0 +1,200 @@
+// Loads the flow Lua scripts once per connection (ioredis defineCommand) and wraps each with types.
+import { readFileSync } from "node:fs";
+import type { FlowRedis } from "./connection.js";
+
+import type { FlowKeys } from "./keys.js";
+
+const luaDir = new URL("./lua/", import.meta.url);
+const read = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
+const include = read("include/flow.lua");
+
+/** Script name → [file, number of keys, needs the shared include]. */
+const scriptFiles = {
+  fsmFlowEnqueue: ["enqueue.lua", 4, true],
+  fsmFlowStart: ["start.lua", 4, true],
+  fsmFlowCommit: ["commit.lua", 5, false],
+  fsmFlowClaim: ["claim.lua", 3, true],
+  fsmFlowFence: ["fence.lua", 2, true],
+  fsmFlowExtend: ["extend.lua", 2, false],
+  fsmFlowRelease: ["release.lua", 1, false],
+  fsmFlowUnlock: ["unlock.lua", 2, false],
+  fsmPendingRemove: ["pending-remove.lua", 1, false],
+} as const;
+
+type ScriptName = keyof typeof scriptFiles;
+type Reply = string | number | null | Reply[];
+type ScriptCommands = { [K in ScriptName]: (...keysAndArgs: (string | number)[]) => Promise<Reply> };
+
+const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
+for (const [name, [file, numberOfKeys, withInclude]] of Object.entries(scriptFiles) as [ScriptName, readonly [string, number, boolean]][]) {
+  sources.set(name, { lua: withInclude ? `${include}\n${read(file)}` : read(file), numberOfKeys });
+}
+
+const defined = new WeakSet<FlowRedis>();
+
+/**
+ * Defines every flow script on the connection. Called when the runtime creates the connection:
+ * ioredis auto-pipelining copies the defined scripts into each pipeline as it opens it, so they
+ * must exist before the first command.
+ */
+export function defineFlowScripts(redis: FlowRedis): void {
+  if (defined.has(redis)) return;
+  for (const [name, source] of sources) redis.defineCommand(name, source);
+  defined.add(redis);
+}
+
+function commands(redis: FlowRedis): ScriptCommands {
+  defineFlowScripts(redis);
+  return redis as unknown as ScriptCommands;
+}
+
+/** A queued event as stored in the flow's list. */
+export interface EventRecord {
+  seq: number;
+  /** The explicit event id given to send/start, or "" */
+  id: string;
+  /** Enqueue time (Redis TIME, ms). */
+  at: number;
+  event: { readonly type: string; readonly [field: string]: unknown };
+}
+
+/** What a processor starts from when it takes a flow's lock. */
+export interface Snapshot {
+  epoch: number;
+  state: string;
+  ctx: string;
+  version: number;
+  entry: string;
+  timers: string;
+  deadline: string;
+  events: EventRecord[];
+}
+
+export interface EnqueueArgs {
+  eventId: string;
+  eventJson: string;
+  /** "" to only enqueue (Redlock mode, or a runtime that does not process). */
+  token: string;
+  ttlMs: number;
+  batch: number;
+  seenTtlMs: number;
+  seenMax: number;
+}
+
+export type EnqueueReply =
+  | { kind: "unknown" | "closed" | "duplicate" | "exists" }
+  | { kind: "queued"; seq: number }
+  | { kind: "locked"; seq: number; snapshot: Snapshot };
+
+function parseRecords(reply: Reply): EventRecord[] {
+  return (reply as string[]).map((text) => JSON.parse(text) as EventRecord);
+}
+
+function parseSnapshot(reply: Reply): Snapshot {
+  const [epoch, state, ctx, version, entry, timers, deadline, events] = reply as [number, string, string, string, string, string, string, Reply];
+  return { epoch: Number(epoch), state, ctx, version: Number(version), entry, timers, deadline, events: parseRecords(events) };
+}
+
+function parseEnqueue(reply: Reply): EnqueueReply {
+  const [kind, seq, snapshot] = reply as [string, number?, Reply?];
+  if (kind === "queued") return { kind, seq: Number(seq) };
+  if (kind === "locked") return { kind, seq: Number(seq), snapshot: parseSnapshot(snapshot ?? []) };
+  return { kind: kind as "unknown" | "closed" | "duplicate" | "exists" };
+}
+
+const keyList = (keys: FlowKeys) => [keys.state, keys.queue, keys.lock, keys.seen];
+
+export async function enqueueEvent(redis: FlowRedis, keys: FlowKeys, args: EnqueueArgs): Promise<EnqueueReply> {
+  const { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax } = args;
+  return parseEnqueue(await commands(redis).fsmFlowEnqueue(...keyList(keys), eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax));
+}
+
+export async function startFlow(
+  redis: FlowRedis,
+  keys: FlowKeys,
+  args: EnqueueArgs & { initial: string; ctxJson: string; machineVersion: number },
+): Promise<EnqueueReply> {
+  const { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion } = args;
+  return parseEnqueue(
+    await commands(redis).fsmFlowStart(...keyList(keys), eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion),
+  );
+}
+
+export interface CommitArgs {
+  token: string;
+  epoch: number;
+  expectedVersion: number;
+  applied: number;
+  pop: number;
+  /** Sequence of the queue head that the pop removes (checked). */
+  headSeq: number;
+  state: string;
+  ctxJson: string;
+  entry: string;
+  timersJson: string;
+  deadlineJson: string;
+  ended: boolean;
+  retentionMs: number;
+  ttlMs: number;
+  batch: number;
+  deadLetter: string;
+  deadLetterMax: number;
+  release: boolean;
+}
+
+export type CommitReply =
+  | { kind: "stale"; epoch: string; version: string }
+  | { kind: "ended"; dropped: number }
+  | { kind: "released" }
+  | { kind: "more"; events: EventRecord[] };
+
+export async function commitFlow(redis: FlowRedis, keys: FlowKeys, a: CommitArgs): Promise<CommitReply> {
+  const reply = (await commands(redis).fsmFlowCommit(
+    keys.state, keys.queue, keys.lock, keys.seen, keys.deadLetters,
+    a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
+    a.state, a.ctxJson, a.entry, a.timersJson, a.deadlineJson, a.ended ? "1" : "0", a.retentionMs,
+    a.ttlMs, a.batch, a.deadLetter, a.deadLetterMax, a.release ? "1" : "0",
+  )) as [string, Reply?, Reply?];
+  const [kind, first, second] = reply;
+  if (kind === "stale") return { kind, epoch: String(first), version: String(second) };
+  if (kind === "ended") return { kind, dropped: Number(first) };
+  if (kind === "more") return { kind, events: parseRecords(first ?? []) };
+  return { kind: "released" };
+}
+
+export type ClaimReply = { kind: "gone" | "busy" } | { kind: "empty"; qseq: number } | { kind: "locked"; snapshot: Snapshot };
+
+function parseClaim(reply: Reply): ClaimReply {
+  const [kind, value] = reply as [string, Reply?];
+  if (kind === "empty") return { kind, qseq: Number(value) };
+  if (kind === "locked") return { kind, snapshot: parseSnapshot(value ?? []) };
+  return { kind: kind as "gone" | "busy" };
+}
+
+/** Sweeper, single-instance mode: takes the lock of a flow with queued events if it is free. */
+export async function claimFlow(redis: FlowRedis, keys: FlowKeys, token: string, ttlMs: number, batch: number): Promise<ClaimReply> {
+  return parseClaim(await commands(redis).fsmFlowClaim(keys.state, keys.queue, keys.lock, token, ttlMs, batch));
+}
+
+/** Redlock mode: bumps the epoch once the lock servers granted the lock. */
+export async function fenceFlow(redis: FlowRedis, keys: FlowKeys, batch: number): Promise<ClaimReply> {
+  return parseClaim(await commands(redis).fsmFlowFence(keys.state, keys.queue, batch));
+}
+
+export async function extendLock(redis: FlowRedis, keys: FlowKeys, token: string, ttlMs: number, epoch: number): Promise<boolean> {
+  return Number(await commands(redis).fsmFlowExtend(keys.lock, keys.state, token, ttlMs, epoch)) === 1;
+}
+
+export async function releaseLock(redis: FlowRedis, keys: FlowKeys, token: string): Promise<boolean> {
+  return Number(await commands(redis).fsmFlowRelease(keys.lock, token)) === 1;
+}
+
+/** Force-release: returns the new epoch (-1 when the flow does not exist) and whether a lock was deleted. */
+export async function unlockFlow(redis: FlowRedis, keys: FlowKeys): Promise<{ epoch: number; deleted: boolean }> {
+  const [epoch, deleted] = (await commands(redis).fsmFlowUnlock(keys.state, keys.lock)) as [number, number];
+  return { epoch: Number(epoch), deleted: Number(deleted) === 1 };
+}
+
+export async function removePending(redis: FlowRedis, pendingKey: string, member: string, readScore: string): Promise<boolean> {
+  return Number(await commands(redis).fsmPendingRemove(pendingKey, member, readScore)) === 1;
+}

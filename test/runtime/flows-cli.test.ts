@@ -1,0 +1,116 @@
+// `fsmc flows inspect|unlock` as real subprocesses against a live flow.
+import { execFile } from "node:child_process";
+import { Redis } from "ioredis";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+import { freePort, startRedis, type RedisServer } from "../support/redis.js";
+import { RuntimePool } from "./support/runtimes.js";
+import { waitFor } from "./support/wait-for.js";
+
+let server: RedisServer;
+let redis: Redis;
+const pool = new RuntimePool();
+const bin = new URL("../../bin/fsmc.js", import.meta.url).pathname;
+let releaseWork!: () => void;
+let holder: Awaited<ReturnType<RuntimePool["call"]>>["runtime"];
+
+function fsmc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test.before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+  const gate = new Promise<void>((resolve) => (releaseWork = resolve));
+  const { client: call, runtime } = await pool.call(
+    { redis: server.url, lockTtlMs: 30_000, sweepIntervalMs: 60_000 },
+    { onAction: async (name) => void (name === "work" && (await gate)) },
+  );
+  holder = runtime;
+  // A live flow: answered, one Work in progress (holding the lock), one Note queued behind it.
+  await call.start("live-1", { caller: "+331" });
+  await call.send("live-1", { type: "Answered" });
+  await call.send("live-1", { type: "Work", ms: 1 });
+  await call.send("live-1", { type: "Note", n: 9 });
+  await waitFor("the Work event to be in progress", async () => (await redis.hget("fsm:{Call:live-1}:s", "version")) === "2");
+});
+
+test.after(async () => {
+  releaseWork();
+  await pool.closeAll();
+  redis.disconnect();
+  await server.stop({ cleanup: true });
+});
+
+test("inspect prints state, context, version, epoch, queue and the lock holder with its TTL", async () => {
+  const { code, stdout } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", server.url);
+  assert.is(code, 0);
+  assert.match(stdout, "flow Call/live-1");
+  assert.match(stdout, /state\s+Talking \(active\)/);
+  assert.match(stdout, /version\s+2/);
+  assert.match(stdout, /epoch\s+1/);
+  assert.match(stdout, `"caller":"+331"`);
+  assert.match(stdout, /lock\s+held by \S+, expires in \d+ ms/);
+  assert.match(stdout, /queue\s+2 event\(s\)\n\s+#3\s+\{"type":"Work","ms":1\}.*\n\s+#4\s+\{"type":"Note","n":9\}/);
+});
+
+test("inspect --json prints the same as JSON", async () => {
+  const { code, stdout } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", server.url, "--json");
+  assert.is(code, 0);
+  const view = JSON.parse(stdout) as { state: string; version: number; epoch: number; queue: { seq: number }[]; lock: { holder: string; ttlMs: number } };
+  assert.is(view.state, "Talking");
+  assert.is(view.version, 2);
+  assert.is(view.epoch, 1);
+  assert.equal(view.queue.map((r) => r.seq), [3, 4]);
+  assert.ok(view.lock.ttlMs > 0 && view.lock.holder.length > 0);
+});
+
+test("inspect of an unknown flow says so and exits 1", async () => {
+  const { code, stdout } = await fsmc("flows", "inspect", "Call", "nobody", "--redis", server.url);
+  assert.is(code, 1);
+  assert.match(stdout, "flow Call/nobody: not found");
+});
+
+test("unreachable Redis is one clear line naming the address, exit 1, no stack trace", async () => {
+  const port = await freePort();
+  const { code, stderr } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", `redis://127.0.0.1:${port}`);
+  assert.is(code, 1);
+  assert.match(stderr, `fsmc flows inspect: cannot reach Redis at 127.0.0.1:${port}`);
+  assert.not.match(stderr, /\n\s+at /);
+});
+
+test("inspect --locks shows the flow's lock on each Redlock lock server, and an unreachable one as such", async () => {
+  const lockServer = await startRedis();
+  const deadPort = await freePort();
+  const onLockServer = new Redis(lockServer.url);
+  try {
+    await onLockServer.set("fsm:{Call:live-1}:lock", "redlock-token", "PX", 60_000);
+    const { code, stdout } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", server.url, "--locks", lockServer.url, `redis://127.0.0.1:${deadPort}`);
+    assert.is(code, 0);
+    assert.match(stdout, new RegExp(`on 127\\.0\\.0\\.1:${lockServer.port}: held \\(redlock-token\\), expires in \\d+ ms`));
+    assert.match(stdout, `on 127.0.0.1:${deadPort}: unreachable`);
+  } finally {
+    onLockServer.disconnect();
+    await lockServer.stop({ cleanup: true });
+  }
+});
+
+test("unlock bumps the epoch and deletes the lock; the holder's commit is then refused and the flow goes on", async () => {
+  const { code, stdout } = await fsmc("flows", "unlock", "Call", "live-1", "--redis", server.url);
+  assert.is(code, 0);
+  assert.match(stdout, "flow Call/live-1: epoch now 2, lock deleted");
+  assert.is(await redis.exists("fsm:{Call:live-1}:lock"), 0);
+  releaseWork();
+  await waitFor("the holder's commit to be refused", () => holder.metrics().staleCommits === 1);
+  assert.is(await redis.llen("fsm:{Call:live-1}:q"), 2, "the refused commit popped nothing");
+  const { runtime } = await pool.call({ redis: server.url, sweepIntervalMs: 50 });
+  await waitFor("another runtime to finish the flow", async () => (await redis.hget("fsm:{Call:live-1}:s", "version")) === "4");
+  assert.ok(runtime.metrics().swept >= 1);
+});
+
+test.run();

@@ -1,0 +1,99 @@
+// State timers and the deadline as the runtime drives them: armed on entry, applied as queued events, dropped once stale.
+import { Redis } from "ioredis";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+import { FlowRuntime } from "../../runtime/index.js";
+import { inspectFlow } from "../../runtime/ops.js";
+import { Dial, dialHandlers } from "./fixtures/dial.js";
+import { startRedis, type RedisServer } from "../support/redis.js";
+import { RuntimePool } from "./support/runtimes.js";
+import { waitFor } from "./support/wait-for.js";
+
+let server: RedisServer;
+let redis: Redis;
+const pool = new RuntimePool();
+let runtime: FlowRuntime;
+let dial: ReturnType<typeof registerDial>;
+
+function registerDial(r: FlowRuntime) {
+  return r.register(Dial, dialHandlers());
+}
+
+test.before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+  runtime = pool.add(new FlowRuntime({ redis: server.url, timerPollMs: 20 }));
+  dial = registerDial(runtime);
+  await runtime.start();
+});
+
+test.after(async () => {
+  await pool.closeAll();
+  redis.disconnect();
+  await server.stop({ cleanup: true });
+});
+
+const reaches = (flowId: string, state: string) =>
+  waitFor(`${flowId} to reach ${state}`, async () => {
+    const flow = await dial.get(flowId);
+    return flow?.state === state ? flow : undefined;
+  }, 5_000);
+
+test("a state's timer fires as an event of the flow and takes its transition", async () => {
+  await dial.start("t-miss", {});
+  const flow = await reaches("t-miss", "Missed");
+  assert.is(flow.status, "ended");
+  assert.equal(flow.context.trail, ["ring:fsm.start", "miss:fsm.timer"]);
+});
+
+test("entering a state records its armed timers and entry token; leaving it replaces them", async () => {
+  await dial.start("t-arm", {});
+  await waitFor("the start to apply", async () => (await dial.get("t-arm"))?.version === 1);
+  const ringing = await inspectFlow(redis, "Dial", "t-arm");
+  assert.equal((ringing.timers as { id: string }[]).map((t) => t.id), ["Ringing/300ms"]);
+  const deadline = ringing.deadline as { id: string; kind: string; due: number };
+  assert.equal([deadline.id, deadline.kind], ["deadline", "deadline"]);
+  assert.ok(deadline.due > (ringing.created ?? 0));
+  assert.match(ringing.entry ?? "", /^\d+\.1$/);
+  await dial.send("t-arm", { type: "Answered" });
+  await reaches("t-arm", "Talking");
+  const talking = await inspectFlow(redis, "Dial", "t-arm");
+  assert.equal(talking.timers, []);
+  assert.match(talking.entry ?? "", /^\d+\.2$/);
+});
+
+test("a timer of a state that was left has no effect", async () => {
+  await dial.start("t-left", {});
+  await dial.send("t-left", { type: "Answered" });
+  await reaches("t-left", "Talking");
+  // Wait past the Ringing timer's due time: the deadline ends the flow, never the Ringing timer.
+  const flow = await reaches("t-left", "TimedOut");
+  assert.equal(flow.context.trail, ["ring:fsm.start", "timeout:fsm.deadline"]);
+});
+
+test("re-entering a state re-arms its timer: the timer of the earlier entry is dropped", async () => {
+  await dial.start("t-again", {});
+  await waitFor("the start to apply", async () => (await dial.get("t-again"))?.version === 1);
+  const first = (await inspectFlow(redis, "Dial", "t-again")).entry;
+  await dial.send("t-again", { type: "Ping" });
+  await waitFor("the re-entry", async () => (await inspectFlow(redis, "Dial", "t-again")).entry !== first);
+  // A delivery of the first entry's timer (as a lease expiry could cause) arrives late: it must be dropped.
+  const droppedBefore = runtime.metrics().droppedTimers;
+  await redis.rpush("fsm:{Dial:t-again}:q", JSON.stringify({ seq: 99, id: "", at: 0, event: { type: "fsm.timer", timer: "Ringing/300ms", state: "Ringing", ms: 300, entry: first } }));
+  await dial.send("t-again", { type: "Ping" });
+  await waitFor("the stale timer event to be dropped", () => runtime.metrics().droppedTimers > droppedBefore);
+  assert.is((await dial.get("t-again"))?.state, "Ringing");
+  const flow = await reaches("t-again", "Missed");
+  assert.equal(flow.context.trail, ["ring:fsm.start", "ring:Ping", "ring:Ping", "miss:fsm.timer"]);
+});
+
+test("the deadline ends a flow from any non-final state, running its actions", async () => {
+  await dial.start("t-deadline", {});
+  await dial.send("t-deadline", { type: "Answered" });
+  const flow = await reaches("t-deadline", "TimedOut");
+  assert.is(flow.status, "ended");
+  assert.equal((await inspectFlow(redis, "Dial", "t-deadline")).deadline, undefined, "the deadline is cleared when the flow ends");
+});
+
+test.run();
