@@ -1,11 +1,79 @@
-// `fsmc check`: placeholder until implemented.
-import type { CommandModule } from "yargs";
+// `fsmc check`: reads specs, runs every check and prints the diagnostics as text, JSON or SARIF.
+import type { Argv, CommandModule } from "yargs";
 
-export const checkCommand: CommandModule = {
-  command: "check",
-  describe: "not implemented yet",
-  handler: () => {
-    process.stderr.write("fsmc check: not implemented yet\n");
-    process.exitCode = 1;
+import type { Diagnostic, SourceFile } from "../ast.js";
+import { check } from "../check.js";
+import { hasErrors, sortDiagnostics } from "../diagnostics.js";
+import { renderJson } from "../render/json.js";
+import { renderSarif } from "../render/sarif.js";
+import { renderText } from "../render/text.js";
+import { readSpecSources } from "./inputs.js";
+
+export const checkFormats = ["text", "json", "sarif"] as const;
+export type CheckFormat = (typeof checkFormats)[number];
+
+interface CheckArgs {
+  paths: string[];
+  format: CheckFormat;
+  strict: boolean;
+}
+
+const epilog = `Output (stdout):
+  text   one "path:line:col: error|warning FSMnnn: message" header per diagnostic, the source line
+         and a caret line under the range, then a summary line ("2 errors, 1 warning in 3 files").
+  json   one object: { "diagnostics": [ { "file", "code", "severity", "message",
+         "range": { "start": { "line", "column", "offset" }, "end": { ... } } } ],
+         "summary": { "files", "errors", "warnings" } }. Lines and columns are 1-based, offsets
+         0-based (UTF-16 code units); "end" is just after the last character.
+  sarif  a SARIF 2.1.0 log for GitHub code scanning; file URIs relative to the current directory.
+Diagnostics are sorted by file, then position.
+
+Exit status: 0 no errors (and no warnings with --strict), 1 errors (or warnings with --strict),
+2 usage error (no such file, unknown option).`;
+
+export const checkCommand: CommandModule<object, CheckArgs> = {
+  command: "check <paths..>",
+  describe: "Check .fsm specs and report diagnostics",
+  builder: (yargs: Argv) =>
+    yargs
+      .positional("paths", {
+        describe: "spec files (any extension) and directories (searched recursively for *.fsm)",
+        type: "string",
+        array: true,
+        demandOption: true,
+        // Without this yargs shows "[default: []]" for a variadic positional, which is not a usable default.
+        default: undefined,
+      })
+      .option("format", {
+        alias: "f",
+        describe: "output format",
+        choices: checkFormats,
+        default: "text" as CheckFormat,
+      })
+      .option("strict", {
+        describe: "treat warnings as errors (exit 1 when there are any)",
+        type: "boolean",
+        default: false,
+      })
+      .example("$0 check specs", "check every .fsm file under specs/")
+      .example("$0 check specs --format sarif > fsmc.sarif", "write a SARIF log for code scanning")
+      .epilog(epilog) as unknown as Argv<CheckArgs>,
+  handler: (args) => {
+    const { files, sources, diagnostics: decodeDiagnostics, undecodable } = readSpecSources(args.paths);
+    const diagnostics = sortDiagnostics([...decodeDiagnostics, ...check(sources)]);
+    process.stdout.write(render(args.format, diagnostics, [...sources, ...undecodable], files.length));
+    const failed = hasErrors(diagnostics) || (args.strict && diagnostics.length > 0);
+    process.exitCode = failed ? 1 : 0;
   },
 };
+
+function render(format: CheckFormat, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], fileCount: number): string {
+  switch (format) {
+    case "json":
+      return renderJson(diagnostics, fileCount);
+    case "sarif":
+      return renderSarif(diagnostics);
+    case "text":
+      return renderText(diagnostics, sources, fileCount);
+  }
+}

@@ -1,0 +1,153 @@
+// Turns the paths given on the command line into the `.fsm` files to read and their decoded sources.
+import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
+import { join } from "node:path";
+
+import type { Diagnostic, SourceFile } from "../ast.js";
+import { decodeSource } from "../source.js";
+import { UsageError } from "./main.js";
+
+const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
+
+/** Directory names never searched: dependencies and dot-directories (.git, .cache, …). */
+function isSkippedDirectory(name: string): boolean {
+  return name === "node_modules" || name.startsWith(".");
+}
+
+/**
+ * The spec files named by `paths`, in a stable order and each once: a file is taken whatever its
+ * extension; a directory contributes every `*.fsm` below it (recursively, sorted). Paths keep the
+ * spelling the caller gave (`specs` → `specs/inbound.fsm`) so diagnostics name files as the user knows them.
+ * Throws `UsageError` for a path that does not exist or a directory that holds no `.fsm` file.
+ */
+export function collectSpecFiles(paths: readonly string[]): string[] {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const add = (file: string) => {
+    const identity = realpath(file);
+    if (seen.has(identity)) return;
+    seen.add(identity);
+    files.push(file);
+  };
+  for (const path of paths) {
+    const stats = statOrThrow(path);
+    if (stats.isDirectory()) {
+      const found = specFilesUnder(path, new Set([realpath(path)]));
+      if (found.length === 0) throw new UsageError(`no .fsm files in directory: ${path}`);
+      found.forEach(add);
+    } else if (stats.isFile()) {
+      add(path);
+    } else {
+      throw new UsageError(`not a file or directory: ${path}`);
+    }
+  }
+  return files;
+}
+
+export interface SpecSources {
+  /** Every file read, in `collectSpecFiles` order (including those that could not be decoded). */
+  files: string[];
+  sources: SourceFile[];
+  /** Decoding diagnostics (a file that is not UTF-8 is FSM001). */
+  diagnostics: Diagnostic[];
+  /**
+   * The files that could not be decoded, their bad bytes replaced by U+FFFD: for showing the line of a
+   * decoding diagnostic only, never for checking (the replacements would hide the problem).
+   */
+  undecodable: SourceFile[];
+}
+
+/** Reads and decodes every spec file named by `paths` (see `collectSpecFiles`); undecodable files become diagnostics. */
+export function readSpecSources(paths: readonly string[]): SpecSources {
+  const files = collectSpecFiles(paths);
+  const sources: SourceFile[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const undecodable: SourceFile[] = [];
+  for (const file of files) {
+    const bytes = readBytes(file);
+    const decoded = decodeSource(file, bytes);
+    if (decoded.source) sources.push(decoded.source);
+    else undecodable.push({ path: file, text: lenientUtf8.decode(bytes) });
+    diagnostics.push(...decoded.diagnostics);
+  }
+  return { files, sources, diagnostics, undecodable };
+}
+
+function specFilesUnder(directory: string, visited: Set<string>): string[] {
+  const found: string[] = [];
+  const entries = listDirectory(directory).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const path = join(directory, entry.name);
+    // Symbolic links are followed; a broken one is skipped rather than failing the whole directory.
+    const stats = entry.isSymbolicLink() ? statOrUndefined(path) : entry;
+    if (!stats) continue;
+    if (stats.isDirectory()) {
+      if (isSkippedDirectory(entry.name)) continue;
+      const identity = realpath(path);
+      if (visited.has(identity)) continue; // a link cycle
+      visited.add(identity);
+      found.push(...specFilesUnder(path, visited));
+    } else if (stats.isFile() && entry.name.endsWith(".fsm")) {
+      found.push(path);
+    }
+  }
+  return found;
+}
+
+function listDirectory(directory: string) {
+  try {
+    return readdirSync(directory, { withFileTypes: true });
+  } catch (error) {
+    throw new UsageError(`cannot read directory ${directory}: ${fsErrorText(error)}`);
+  }
+}
+
+function statOrThrow(path: string): Stats {
+  try {
+    return statSync(path);
+  } catch (error) {
+    throw new UsageError(`${fsErrorText(error)}: ${path}`);
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function readBytes(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${fsErrorText(error)}`);
+  }
+}
+
+function realpath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** A short lower-case reason for a file system error, like the shell prints. */
+function fsErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "ENOENT":
+    case "ENOTDIR":
+      return "no such file or directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    case "EISDIR":
+      return "is a directory";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
