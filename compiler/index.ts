@@ -7,3 +7,6 @@ export { analyze, check } from "./check.js";
 export { compile, emitErrorCode, type CompileOptions, type CompileResult, type EmittedFile, type PackageOptions } from "./compile.js";
 export { renderMermaid } from "./graph/mermaid.js";
 export { renderDot } from "./graph/dot.js";
+export { renderText } from "./render/text.js";
+export { renderJson } from "./render/json.js";
+export { renderSarif } from "./render/sarif.js";

@@ -9,7 +9,7 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, writeOutput } from "./compile-output.js";
 import { readSpecSources } from "./inputs.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./usage-error.js";
 
 interface CompileArgs {
   paths: string[];

@@ -7,7 +7,7 @@ import { renderDot } from "../graph/dot.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { renderText } from "../render/text.js";
 import { readSpecSources } from "./inputs.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./usage-error.js";
 
 export const graphFormats = ["mermaid", "dot"] as const;
 export type GraphFormat = (typeof graphFormats)[number];

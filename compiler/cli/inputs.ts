@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 import type { Diagnostic, SourceFile } from "../ast.js";
 import { decodeSource } from "../source.js";
-import { UsageError } from "./main.js";
+import { UsageError } from "./usage-error.js";
 
 const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
 

@@ -4,14 +4,13 @@ import yargs, { type CommandModule } from "yargs";
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
 import { graphCommand } from "./graph.js";
+import { UsageError } from "./usage-error.js";
+
+export { UsageError };
 
 /** Exit codes: 0 clean, 1 diagnostics (or drift), 2 usage error. */
 export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** A usage error raised by a command handler (missing file, bad option value): exit 2, no stack trace. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
 
 /**
  * Runs the CLI on `argv` and resolves to the process exit code. Command handlers report their
