@@ -7,7 +7,7 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderJson } from "../render/json.js";
 import { renderSarif } from "../render/sarif.js";
 import { renderText } from "../render/text.js";
-import { readSpecSources } from "./inputs.js";
+import { readSpecSources, specPathsPositional } from "./inputs.js";
 
 export const checkFormats = ["text", "json", "sarif"] as const;
 export type CheckFormat = (typeof checkFormats)[number];
@@ -36,14 +36,7 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
   describe: "Check .fsm specs and report diagnostics",
   builder: (yargs: Argv) =>
     yargs
-      .positional("paths", {
-        describe: "spec files (any extension) and directories (searched recursively for *.fsm)",
-        type: "string",
-        array: true,
-        demandOption: true,
-        // Without this yargs shows "[default: []]" for a variadic positional, which is not a usable default.
-        default: undefined,
-      })
+      .positional("paths", specPathsPositional)
       .option("format", {
         alias: "f",
         describe: "output format",

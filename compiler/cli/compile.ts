@@ -8,7 +8,7 @@ import type { CompileOptions } from "../compile.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, writeOutput } from "./compile-output.js";
-import { readSpecSources } from "./inputs.js";
+import { readSpecSources, specPathsPositional } from "./inputs.js";
 import { UsageError } from "./usage-error.js";
 
 interface CompileArgs {
@@ -52,12 +52,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
   describe: "Compile .fsm specs to typed TypeScript machines",
   builder: (yargs: Argv) =>
     yargs
-      .positional("paths", {
-        describe: "spec files (any extension) and directories (searched recursively for *.fsm)",
-        type: "string",
-        array: true,
-        demandOption: true,
-      })
+      .positional("paths", specPathsPositional)
       .option("out-dir", { alias: "o", describe: "directory to write into", type: "string", demandOption: true, requiresArg: true })
       .option("check", { describe: "write nothing; exit 1 and list the files that differ from the output directory", type: "boolean", default: false })
       .option("package", { describe: "write a publishable npm package with this name (.js, .d.ts, package.json, README)", type: "string", requiresArg: true })

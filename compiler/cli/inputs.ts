@@ -151,3 +151,13 @@ function fsErrorText(error: unknown): string {
       return error instanceof Error ? error.message : String(error);
   }
 }
+
+/** The `<paths..>` positional shared by the commands that read specs. */
+export const specPathsPositional = {
+  describe: "spec files (any extension) and directories (searched recursively for *.fsm)",
+  type: "string",
+  array: true,
+  demandOption: true,
+  // Without this yargs shows "[default: []]" for a variadic positional, which is not a usable default.
+  default: undefined,
+} as const;
