@@ -4,7 +4,7 @@ import type { FlowRedis } from "./connection.js";
 import type { ActionIO, MachineDefinition } from "./definition.js";
 import { flowKeys } from "./keys.js";
 import type { Lease } from "./lease.js";
-import type { RuntimeMetrics } from "./metrics.js";
+import type { RuntimeCounters } from "./metrics.js";
 import type { ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
 import { commitFlow, type EventRecord, type Snapshot } from "./scripts.js";
 import type { ArmedTimer, TimerStore } from "./timers/index.js";
@@ -19,7 +19,7 @@ export interface RegisteredMachine {
 export interface DrainHost {
   readonly redis: FlowRedis;
   readonly options: ResolvedOptions;
-  readonly metrics: RuntimeMetrics;
+  readonly metrics: RuntimeCounters;
   readonly timers: TimerStore;
   /** True once `close()` began: finish the current commit, then hand the flow back. */
   readonly closing: boolean;
@@ -54,8 +54,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
   const epoch = snapshot.epoch;
   let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
   let version = snapshot.version;
-  let timers = parseJson<ArmedTimer[]>(snapshot.timers, []);
-  let deadline = parseJson<ArmedTimer | undefined>(snapshot.deadline, undefined);
+  let timers = host.timers.unpack(name, flowId, snapshot.timers);
+  let deadline: ArmedTimer | undefined = host.timers.unpack(name, flowId, snapshot.deadline)[0];
   let events: EventRecord[] = snapshot.events;
   let failing: Failure | undefined;
 
@@ -158,9 +158,9 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         headSeq: events[0]?.seq ?? 0,
         state: working.state,
         ctxJson: JSON.stringify(working.ctx),
-        entry: entered !== undefined ? working.entry : "",
-        timersJson: armed ? JSON.stringify(armed) : "",
-        deadlineJson: armedDeadline ? JSON.stringify(armedDeadline) : ended && deadline ? "-" : "",
+        // A state entered without timers still records its entry token (a timer event of an older entry must not match).
+        timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
+        deadlinePacked: armedDeadline ? host.timers.pack([armedDeadline]) : ended && deadline ? "-" : "",
         ended,
         retentionMs: options.retentionMs,
         ttlMs: options.lockTtlMs,

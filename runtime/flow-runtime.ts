@@ -6,14 +6,16 @@ import { asUnavailable, closeConnection, connect, waitUntilReachable, type Conne
 import type { HandlersOf, MachineDefinition } from "./definition.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
 import { FlowClosedError, FlowExistsError, FlowNotFoundError, HandlerMissingError, ReplicationError, RuntimeClosedError } from "./errors.js";
+import { readFlowHash } from "./flow-hash.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
 import { assertFlowId, flowKeys, pendingKey, pendingMember, pendingShard } from "./keys.js";
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
-import { emptyMetrics, type RuntimeMetrics } from "./metrics.js";
+import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
 import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
 import { claimFlow, defineFlowScripts, enqueueEvent, fenceFlow, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
 import { Sweeper } from "./sweeper.js";
-import { TimerService, TimerStore, type DueTimer } from "./timers/index.js";
+import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from "./timers/index.js";
+import { startWatchdog, type StuckFlows } from "./watchdog.js";
 import type { CallableHandlers } from "./transition.js";
 import { PayloadValidator } from "./validation.js";
 
@@ -31,8 +33,10 @@ export class FlowRuntime {
   private readonly timerStore: TimerStore;
   private timerService: TimerService | undefined;
   private sweeper: Sweeper | undefined;
+  private stopWatchdog: (() => Promise<void>) | undefined;
+  private readonly watchdog: WatchdogMetrics = emptyWatchdogMetrics();
   private readonly machines = new Map<string, Machine>();
-  private readonly counters = emptyMetrics();
+  private readonly counters = emptyCounters();
   private phase: Phase = "created";
   /** Drains and sends in flight, awaited by close(). */
   private readonly inflight = new Set<Promise<unknown>>();
@@ -110,6 +114,7 @@ export class FlowRuntime {
     this.phase = "running";
     this.timerService = new TimerService(this.redis, this.timerStore, (timer) => this.deliverTimer(timer), {
       pollMs: this.options.timerPollMs,
+      leaseMs: this.options.timerLeaseMs,
       onError: (error, context) => this.reportError(error, { machine: context.timer?.machine ?? "", flowId: context.timer?.flowId ?? "", attempt: 0, phase: "timer" }),
     });
     this.timerService.start();
@@ -121,6 +126,28 @@ export class FlowRuntime {
       reportError: (error) => this.reportError(asUnavailable(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
     });
     this.sweeper.start();
+    this.stopWatchdog = startWatchdog(this.redis, {
+      intervalMs: this.options.watchdogIntervalMs,
+      lockTtlMs: this.options.lockTtlMs,
+      // A deadline claimed by a process that died is delivered again by the timer service itself once its lease ends.
+      graceMs: this.options.timerLeaseMs,
+      timerShards: this.options.timerShards,
+      // Redlock mode: the lock lives on the lock servers, never beside the flow.
+      ...(this.lockConnections.length > 0 ? { lockServers: this.lockConnections.map((c) => c.redis) } : {}),
+      onReport: (report) => this.recordWatchdog(report),
+      onError: (error) => this.reportError(asUnavailable(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
+    });
+  }
+
+  private recordWatchdog(report: StuckFlows): void {
+    const w = this.watchdog;
+    w.scans++;
+    w.lastScanAt = report.at;
+    w.pastDeadline = report.counts.pastDeadline;
+    w.redelivered += report.pastDeadline.filter((f) => f.redelivered).length;
+    w.orphanedQueues = report.counts.orphanedQueues;
+    w.deadLettered = report.counts.deadLettered;
+    w.deadLetteredEvents = report.counts.deadLetteredEvents;
   }
 
   /** Stops taking work, lets drains in flight commit and hand their flows back, and closes every connection. */
@@ -128,6 +155,7 @@ export class FlowRuntime {
     if (this.phase === "closed" || this.phase === "closing") return;
     this.phase = "closing";
     for (const wake of this.sleepers) wake();
+    await this.stopWatchdog?.();
     await this.sweeper?.stop();
     await this.timerService?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
@@ -135,9 +163,12 @@ export class FlowRuntime {
     await Promise.all([this.connection, ...this.lockConnections].map((c) => closeConnection(c.redis)));
   }
 
-  /** A copy of this process's counters. */
+  /** A copy of this process's counters, its timer service's, and its watchdog's latest findings. */
   metrics(): RuntimeMetrics {
-    return { ...this.counters };
+    const timers: TimerServiceStats = this.timerService
+      ? { ...this.timerService.stats }
+      : { claimed: 0, delivered: 0, deliverFailed: 0, acked: 0, ackMissed: 0, claimErrors: 0 };
+    return { ...this.counters, timers, watchdog: { ...this.watchdog } };
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -326,17 +357,18 @@ export class FlowRuntime {
     } catch (error) {
       throw asUnavailable(this.connection.address, error);
     }
-    if (hash.state === undefined) return undefined;
+    const flow = readFlowHash(hash);
+    if (!flow) return undefined;
     return {
       machine: name,
       flowId,
-      state: hash.state,
-      context: JSON.parse(hash.ctx ?? "{}") as Record<string, unknown>,
-      version: Number(hash.version ?? 0),
-      status: hash.status === "ended" ? "ended" : "active",
-      created: Number(hash.created ?? 0),
-      updated: Number(hash.updated ?? 0),
-      machineVersion: Number(hash.mver ?? 0),
+      state: flow.state,
+      context: JSON.parse(flow.ctx) as Record<string, unknown>,
+      version: flow.version,
+      status: flow.status,
+      created: flow.created,
+      updated: flow.updated,
+      machineVersion: flow.machineVersion,
     };
   }
 

@@ -5,9 +5,12 @@ export { FlowClient } from "./flow-client.js";
 export type { AnyMachineDefinition, FlowSnapshot, SendOptions } from "./flow-client.js";
 export type { Consistency, ErrorContext, FlowRuntimeOptions, TransitionInfo, UnhandledEvent } from "./options.js";
 export type { ClusterTarget, RedisTarget } from "./connection.js";
-export type { RuntimeMetrics } from "./metrics.js";
+export type { RuntimeCounters, RuntimeMetrics, WatchdogMetrics } from "./metrics.js";
+export type { TimerServiceStats } from "./timers/index.js";
 export { inspectFlow, forceUnlock } from "./ops.js";
 export type { FlowInspection } from "./ops.js";
+export { listStuckFlows, startWatchdog } from "./watchdog.js";
+export type { DeadLetteredFlow, OrphanedQueue, PastDeadlineFlow, StuckFlows, StuckFlowsOptions, WatchdogOptions } from "./watchdog.js";
 export {
   FlowRuntimeError,
   PayloadError,

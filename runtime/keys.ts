@@ -4,7 +4,7 @@ import { InvalidFlowIdError } from "./errors.js";
 export const MAX_FLOW_ID_LENGTH = 200;
 
 export interface FlowKeys {
-  /** Hash: state, ctx, version, mver, status, created, updated, epoch, qseq, entry, timers, deadline. */
+  /** Hash: state, context, version, machine version, epoch, queue seq, timestamps, packed timers and deadline, ended (one-letter fields: flow-hash.ts). */
   state: string;
   /** List of JSON event records `{ seq, id, at, event }`, oldest first. */
   queue: string;

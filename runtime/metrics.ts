@@ -1,6 +1,8 @@
-// The runtime's counters, as `runtime.metrics()` returns them.
+// The runtime's counters, the timer service's and the watchdog's, as `runtime.metrics()` returns them.
+import type { TimerServiceStats } from "./timers/service.js";
 
-export interface RuntimeMetrics {
+/** What this process's drains, sends and sweeper count. */
+export interface RuntimeCounters {
   /** Events acknowledged by `send`/`start` (duplicates excluded). */
   enqueued: number;
   /** `send`/`start` retries recognised by event id and acknowledged without enqueueing again. */
@@ -33,7 +35,34 @@ export interface RuntimeMetrics {
   swept: number;
 }
 
-export function emptyMetrics(): RuntimeMetrics {
+/** The latest watchdog scan of this process. It sees every flow of the deployment: these are gauges of the whole deployment, not counts of this process. */
+export interface WatchdogMetrics {
+  /** Scans completed by this process. */
+  scans: number;
+  /** Redis TIME (ms) of the latest scan; 0 before the first. */
+  lastScanAt: number;
+  /** Active flows overdue on their deadline by more than the grace period. */
+  pastDeadline: number;
+  /** Deadlines this process's watchdog put back in their timer shard because the timer was lost (a counter over every scan). */
+  redelivered: number;
+  /** Flows with queued events, no live lock, and an oldest event older than the lock TTL. */
+  orphanedQueues: number;
+  /** Flows with dead-lettered events, and how many events. */
+  deadLettered: number;
+  deadLetteredEvents: number;
+}
+
+export interface RuntimeMetrics extends RuntimeCounters {
+  /** This process's timer service (all zero before `start()`). */
+  timers: TimerServiceStats;
+  watchdog: WatchdogMetrics;
+}
+
+export function emptyWatchdogMetrics(): WatchdogMetrics {
+  return { scans: 0, lastScanAt: 0, pastDeadline: 0, redelivered: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0 };
+}
+
+export function emptyCounters(): RuntimeCounters {
   return {
     enqueued: 0, duplicates: 0, applied: 0, unhandled: 0, droppedTimers: 0, droppedAfterEnd: 0, ended: 0, commits: 0,
     staleCommits: 0, lockLost: 0, lockContention: 0, lockUnavailable: 0, retries: 0, deadLettered: 0, swept: 0,

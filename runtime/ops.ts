@@ -1,7 +1,11 @@
 // Operations on one flow for people on call: read everything about it, force-release its lock.
 import type { Redis } from "ioredis";
 
+import { readFlowHash } from "./flow-hash.js";
 import { flowKeys } from "./keys.js";
+import { unpackArmed } from "./timers/packed.js";
+import type { ArmedTimer } from "./timers/types.js";
+import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 import { unlockFlow, type EventRecord } from "./scripts.js";
 
 export interface FlowInspection {
@@ -17,9 +21,12 @@ export interface FlowInspection {
   lastSeq?: number;
   created?: number;
   updated?: number;
+  /** Entry token of the current state entry ("" when unknown). */
   entry?: string;
-  timers?: unknown;
-  deadline?: unknown;
+  /** The armed timers of the current state entry, unpacked from the flow hash. */
+  timers?: ArmedTimer[];
+  /** The armed deadline, when the flow has one. */
+  deadline?: ArmedTimer;
   /** Milliseconds until an ended flow expires; undefined while active. */
   expiresInMs?: number;
   queue: EventRecord[];
@@ -61,9 +68,9 @@ export async function deleteLockOnServers(servers: readonly { redis: Redis }[], 
 }
 
 const parse = (text: string | undefined): unknown => (text === undefined || text === "" ? undefined : JSON.parse(text));
-const num = (text: string | undefined) => (text === undefined ? undefined : Number(text));
 
-export async function inspectFlow(redis: Redis, machine: string, flowId: string): Promise<FlowInspection> {
+/** Reads everything about one flow. `timerShards` must be the runtimes' (it names the shard of each timer). */
+export async function inspectFlow(redis: Redis, machine: string, flowId: string, timerShards = DEFAULT_TIMER_SHARDS): Promise<FlowInspection> {
   const keys = flowKeys(machine, flowId);
   const [hash, pttl, queue, holder, lockTtl, deadLetters] = await Promise.all([
     redis.hgetall(keys.state),
@@ -73,25 +80,25 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string)
     redis.pttl(keys.lock),
     redis.lrange(keys.deadLetters, 0, -1),
   ]);
-  const exists = hash.state !== undefined;
+  const flow = readFlowHash(hash);
   return {
     machine,
     flowId,
-    exists,
-    ...(exists
+    exists: flow !== undefined,
+    ...(flow
       ? {
-          state: hash.state,
-          status: hash.status,
-          context: parse(hash.ctx),
-          version: num(hash.version),
-          machineVersion: num(hash.mver),
-          epoch: num(hash.epoch),
-          lastSeq: num(hash.qseq),
-          created: num(hash.created),
-          updated: num(hash.updated),
-          entry: hash.entry,
-          timers: parse(hash.timers),
-          deadline: parse(hash.deadline),
+          state: flow.state,
+          status: flow.status,
+          context: parse(flow.ctx),
+          version: flow.version,
+          machineVersion: flow.machineVersion,
+          epoch: flow.epoch,
+          lastSeq: flow.lastSeq,
+          created: flow.created,
+          updated: flow.updated,
+          entry: flow.entry,
+          timers: unpackArmed(machine, flowId, flow.timers, timerShards),
+          deadline: unpackArmed(machine, flowId, flow.deadline, timerShards)[0],
           expiresInMs: pttl > 0 ? pttl : undefined,
         }
       : {}),

@@ -13,7 +13,7 @@ export interface ErrorContext {
   event?: { readonly type: string };
   /** 1-based attempt of this event in this process (handler failures), else 0. */
   attempt: number;
-  phase: "handler" | "lock" | "commit" | "sweep" | "timer";
+  phase: "handler" | "lock" | "commit" | "sweep" | "timer" | "watchdog";
 }
 
 export interface UnhandledEvent {
@@ -65,6 +65,15 @@ export interface FlowRuntimeOptions {
   timerShards?: number;
   /** How often an idle timer shard is polled. Default 50. */
   timerPollMs?: number;
+  /**
+   * How long a timer claimed by a process stays its own, in ms: if that process dies before
+   * delivering it, another process delivers it once this lease ends. Longer delays the timers
+   * of a killed process; shorter risks a slow (not dead) process's timer being delivered twice
+   * (the second delivery is then dropped by its event id). Default 5 000.
+   */
+  timerLeaseMs?: number;
+  /** How often the watchdog scans for stuck flows (past their deadline, orphaned queues, dead letters), in ms. Each scan walks every key. Default 60 000. */
+  watchdogIntervalMs?: number;
   /** Bound on reaching Redis at `start()`. Default 3 000. */
   connectTimeoutMs?: number;
   /** Bound on any one Redis command (a send while Redis is away fails after it). Default 5 000. */
@@ -91,6 +100,8 @@ export interface ResolvedOptions {
   pendingShards: number;
   timerShards: number;
   timerPollMs: number;
+  timerLeaseMs: number;
+  watchdogIntervalMs: number;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
 }
@@ -129,6 +140,8 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
     pendingShards: positive("pendingShards", o.pendingShards, 8),
     timerShards: positive("timerShards", o.timerShards, 16),
     timerPollMs: positive("timerPollMs", o.timerPollMs, 50),
+    timerLeaseMs: positive("timerLeaseMs", o.timerLeaseMs, 5_000),
+    watchdogIntervalMs: positive("watchdogIntervalMs", o.watchdogIntervalMs, 60_000),
     connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, 3_000),
     commandTimeoutMs: positive("commandTimeoutMs", o.commandTimeoutMs, 5_000),
   };

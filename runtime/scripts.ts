@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { FlowRedis } from "./connection.js";
 
 import type { FlowKeys } from "./keys.js";
+import { entryOfPacked } from "./timers/packed.js";
 
 const luaDir = new URL("./lua/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
@@ -64,8 +65,11 @@ export interface Snapshot {
   state: string;
   ctx: string;
   version: number;
+  /** Entry token of the current state entry, from the head of `timers` ("" when it armed none). */
   entry: string;
+  /** TimerStore.pack of the armed timers ("" when none). */
   timers: string;
+  /** TimerStore.pack of the armed deadline ("" when none). */
   deadline: string;
   events: EventRecord[];
 }
@@ -91,8 +95,8 @@ function parseRecords(reply: Reply): EventRecord[] {
 }
 
 function parseSnapshot(reply: Reply): Snapshot {
-  const [epoch, state, ctx, version, entry, timers, deadline, events] = reply as [number, string, string, string, string, string, string, Reply];
-  return { epoch: Number(epoch), state, ctx, version: Number(version), entry, timers, deadline, events: parseRecords(events) };
+  const [epoch, state, ctx, version, timers, deadline, events] = reply as [number, string, string, string, string, string, Reply];
+  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: parseRecords(events) };
 }
 
 function parseEnqueue(reply: Reply): EnqueueReply {
@@ -130,9 +134,10 @@ export interface CommitArgs {
   headSeq: number;
   state: string;
   ctxJson: string;
-  entry: string;
-  timersJson: string;
-  deadlineJson: string;
+  /** TimerStore.pack of the timers armed on entering a state (it carries the entry token); "" = unchanged. */
+  timersPacked: string;
+  /** TimerStore.pack of the deadline armed at start; "" = unchanged, "-" = remove. */
+  deadlinePacked: string;
   ended: boolean;
   retentionMs: number;
   ttlMs: number;
@@ -152,7 +157,7 @@ export async function commitFlow(redis: FlowRedis, keys: FlowKeys, a: CommitArgs
   const reply = (await commands(redis).fsmFlowCommit(
     keys.state, keys.queue, keys.lock, keys.seen, keys.deadLetters,
     a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
-    a.state, a.ctxJson, a.entry, a.timersJson, a.deadlineJson, a.ended ? "1" : "0", a.retentionMs,
+    a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.retentionMs,
     a.ttlMs, a.batch, a.deadLetter, a.deadLetterMax, a.release ? "1" : "0",
   )) as [string, Reply?, Reply?];
   const [kind, first, second] = reply;

@@ -1,5 +1,6 @@
 // The watchdog: finds flows past their deadline, queues nobody drains and dead-lettered events, and redelivers overdue deadlines.
 import type { Cluster, Redis } from "ioredis";
+import { FLOW_FIELDS } from "./flow-hash.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 import { timerShardKey } from "./timers/member.js";
 import { unpackArmed } from "./timers/packed.js";
@@ -124,9 +125,9 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           if (records.length > 0) result.deadLettered.push({ machine, flowId, events: records.map(parseJson) });
           return;
         }
-        const [status, state, deadlineJson] = await redis.hmget(key, "status", "state", "deadline");
-        if (status !== "active") return;
-        const deadline = parseDeadline(deadlineJson, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
+        const [state, ended, deadlinePacked] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.ended, FLOW_FIELDS.deadline);
+        if (state === null || ended !== null) return;
+        const deadline = parseDeadline(deadlinePacked, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
           // NX: a deadline still in its shard is due or leased to a live claimer already; only a lost one is put back.
           const redelivered = options.redeliver === true && (await redis.zadd(timerShardKey(deadline.shard), "NX", at, deadline.member)) === 1;

@@ -5,6 +5,7 @@ import { listStuckFlows, type StuckFlows } from "../watchdog.js";
 
 interface StuckArgs {
   redis: string;
+  locks: string[];
   json: boolean;
   "lock-ttl": number;
   grace: number;
@@ -44,13 +45,18 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .option("redis", { type: "string", default: "redis://127.0.0.1:6379", describe: "Redis URL of the flows" })
+      .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers (a queue is orphaned only when no quorum of them holds its lock)" })
       .option("json", { type: "boolean", default: false, describe: "Print the report as JSON" })
       .option("lock-ttl", { type: "number", default: 10_000, describe: "Lock TTL of the runtimes, ms: a queue waiting longer with no lock is orphaned" })
       .option("grace", { type: "number", default: 5_000, describe: "A deadline overdue by less than this (ms) is not reported" })
       .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
       .option("timer-shards", { type: "number", default: 16, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
   handler: async (args) => {
-    const redis = new Redis(args.redis, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+    const open = (url: string) => new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
+    const redis = open(args.redis);
+    // A lock server that is down counts as not holding the lock (the quorum of the others decides).
+    const locks = args.locks.map(open);
+    for (const lock of locks) lock.on("error", () => {});
     // The socket error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
     let socketError: Error | undefined;
     redis.on("error", (error: Error) => (socketError ??= error));
@@ -63,7 +69,11 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
         process.exitCode = 1;
         return;
       }
-      const report = await listStuckFlows(redis, { lockTtlMs: args["lock-ttl"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"] });
+      await Promise.all(locks.map((lock) => lock.connect().catch(() => undefined)));
+      const report = await listStuckFlows(redis, {
+        lockTtlMs: args["lock-ttl"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"],
+        ...(locks.length > 0 ? { lockServers: locks } : {}),
+      });
       process.stdout.write(args.json ? `${JSON.stringify(report, (_, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n` : renderText(report));
       process.exitCode = 0;
     } catch (error) {
@@ -72,6 +82,7 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
       process.exitCode = 1;
     } finally {
       redis.disconnect();
+      for (const lock of locks) lock.disconnect();
     }
   },
 };

@@ -2,13 +2,14 @@
 -- KEYS: 1 state hash, 2 queue, 3 lock, 4 seen ids, 5 dead letters
 -- ARGV: 1 lock token ('' = lock held elsewhere: Redlock mode), 2 epoch, 3 expected version,
 --       4 applied count, 5 pop count, 6 seq of the queue head to pop ('' when pop count is 0),
---       7 state, 8 context JSON, 9 entry token ('' = unchanged), 10 timers JSON ('' = unchanged),
---       11 deadline JSON ('' = unchanged, '-' = remove), 12 ended ('1'|'0'), 13 retention ms,
---       14 lock ttl ms, 15 batch, 16 dead-letter record ('' = none), 17 max dead letters,
---       18 release even if events remain ('1'|'0')
+--       7 state, 8 context JSON, 9 packed timers headed by the entry token ('' = unchanged, '-' = none),
+--       10 packed deadline ('' = unchanged, '-' = remove), 11 ended ('1'|'0'), 12 retention ms,
+--       13 lock ttl ms, 14 batch, 15 dead-letter record ('' = none), 16 max dead letters,
+--       17 release even if events remain ('1'|'0')
+-- Hash fields as in include/flow.lua (one letter each).
 -- Reply: {'stale', epoch, version} | {'ended', dropped} | {'released'} | {'more', records}
-local f = redis.call('HMGET', KEYS[1], 'epoch', 'version', 'status')
-if f[1] ~= ARGV[2] or f[2] ~= ARGV[3] or f[3] ~= 'active' then
+local f = redis.call('HMGET', KEYS[1], 'e', 'v', 'x', 'a')
+if f[1] ~= ARGV[2] or f[2] ~= ARGV[3] or f[3] then
   return { 'stale', f[1] or '', f[2] or '' }
 end
 
@@ -25,29 +26,32 @@ end
 
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('HSET', KEYS[1], 'state', ARGV[7], 'ctx', ARGV[8], 'version', tonumber(f[2]) + tonumber(ARGV[4]), 'updated', now_ms)
-if ARGV[9] ~= '' then redis.call('HSET', KEYS[1], 'entry', ARGV[9]) end
-if ARGV[10] ~= '' then redis.call('HSET', KEYS[1], 'timers', ARGV[10]) end
-if ARGV[11] == '-' then
-  redis.call('HDEL', KEYS[1], 'deadline')
-elseif ARGV[11] ~= '' then
-  redis.call('HSET', KEYS[1], 'deadline', ARGV[11])
+-- `updated` is kept as ms since `created`: a small integer instead of a 13-digit one.
+redis.call('HSET', KEYS[1], 's', ARGV[7], 'c', ARGV[8], 'v', tonumber(f[2]) + tonumber(ARGV[4]), 'u', now_ms - tonumber(f[4] or now_ms))
+-- '-' (nothing armed) is stored as no field at all: the absent field reads back as nothing armed.
+for i, field in ipairs({ 't', 'd' }) do
+  local value = ARGV[8 + i]
+  if value == '-' then
+    redis.call('HDEL', KEYS[1], field)
+  elseif value ~= '' then
+    redis.call('HSET', KEYS[1], field, value)
+  end
 end
-if ARGV[16] ~= '' then
-  redis.call('RPUSH', KEYS[5], ARGV[16])
-  redis.call('LTRIM', KEYS[5], -tonumber(ARGV[17]), -1)
+if ARGV[15] ~= '' then
+  redis.call('RPUSH', KEYS[5], ARGV[15])
+  redis.call('LTRIM', KEYS[5], -tonumber(ARGV[16]), -1)
 end
 
 local function release()
   if token ~= '' and redis.call('GET', KEYS[3]) == token then redis.call('DEL', KEYS[3]) end
 end
 
-if ARGV[12] == '1' then
+if ARGV[11] == '1' then
   local dropped = redis.call('LLEN', KEYS[2])
-  redis.call('HSET', KEYS[1], 'status', 'ended')
+  redis.call('HSET', KEYS[1], 'x', 1)
   redis.call('DEL', KEYS[2])
   release()
-  local retention = ARGV[13]
+  local retention = ARGV[12]
   redis.call('PEXPIRE', KEYS[1], retention)
   if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], retention) end
   if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], retention) end
@@ -56,17 +60,17 @@ end
 
 -- Releasing only when the queue is empty, in the same script as the pop, closes the lost-wakeup
 -- window: an event enqueued after this point finds the lock free and takes it itself.
-if redis.call('LLEN', KEYS[2]) == 0 or ARGV[18] == '1' then
+if redis.call('LLEN', KEYS[2]) == 0 or ARGV[17] == '1' then
   release()
   return { 'released' }
 end
 if token ~= '' then
   local holder = redis.call('GET', KEYS[3])
   if holder == token then
-    redis.call('PEXPIRE', KEYS[3], ARGV[14])
+    redis.call('PEXPIRE', KEYS[3], ARGV[13])
   elseif not holder then
     -- Expired while we worked, and nobody took it (the epoch still matches): take it back.
-    redis.call('SET', KEYS[3], token, 'PX', ARGV[14])
+    redis.call('SET', KEYS[3], token, 'PX', ARGV[13])
   end
 end
-return { 'more', redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[15]) - 1) }
+return { 'more', redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[14]) - 1) }

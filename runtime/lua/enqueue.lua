@@ -7,10 +7,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return { 'unknown' } end
 local id = ARGV[1]
 -- A retry of an acknowledged event is acknowledged again, even if the flow ended since.
 if id ~= '' and redis.call('ZSCORE', KEYS[4], id) then return { 'duplicate' } end
-if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return { 'closed' } end
+if redis.call('HEXISTS', KEYS[1], 'x') == 1 then return { 'closed' } end
 
 local now = now_ms()
-local seq = redis.call('HINCRBY', KEYS[1], 'qseq', 1)
+local seq = redis.call('HINCRBY', KEYS[1], 'q', 1)
 redis.call('RPUSH', KEYS[2], event_record(seq, id, now, ARGV[2]))
 if id ~= '' then remember_id(KEYS[4], id, now, ARGV[6], ARGV[7]) end
 

@@ -8,7 +8,7 @@ if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return 1
 end
-if not holder and redis.call('HGET', KEYS[2], 'epoch') == ARGV[3] then
+if not holder and redis.call('HGET', KEYS[2], 'e') == ARGV[3] then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   return 1
 end

@@ -2,7 +2,7 @@
 -- KEYS: 1 state hash, 2 queue
 -- ARGV: 1 batch
 -- Reply: {'gone'} | {'empty', qseq} | {'locked', snapshot}
-if redis.call('HGET', KEYS[1], 'status') ~= 'active' then return { 'gone' } end
-if redis.call('LLEN', KEYS[2]) == 0 then return { 'empty', redis.call('HGET', KEYS[1], 'qseq') or '0' } end
-local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+if not is_active(KEYS[1]) then return { 'gone' } end
+if redis.call('LLEN', KEYS[2]) == 0 then return { 'empty', redis.call('HGET', KEYS[1], 'q') or '0' } end
+local epoch = redis.call('HINCRBY', KEYS[1], 'e', 1)
 return { 'locked', snapshot(KEYS[1], KEYS[2], epoch, ARGV[1]) }

@@ -10,8 +10,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 
 local now = now_ms()
-redis.call('HSET', KEYS[1], 'state', ARGV[8], 'ctx', ARGV[9], 'version', 0, 'mver', ARGV[10], 'status', 'active',
-  'created', now, 'updated', now, 'epoch', 0, 'qseq', 1, 'entry', '')
+redis.call('HSET', KEYS[1], 's', ARGV[8], 'c', ARGV[9], 'v', 0, 'm', ARGV[10], 'a', now, 'u', 0, 'e', 0, 'q', 1)
 -- Leftovers of an expired earlier flow with the same id must not leak into this one.
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('RPUSH', KEYS[2], event_record(1, id, now, ARGV[2]))

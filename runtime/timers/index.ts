@@ -4,4 +4,4 @@ export { TimerStore, DEFAULT_TIMER_SHARDS } from "./store.js";
 export { TimerService } from "./service.js";
 export type { TimerServiceStats } from "./service.js";
 export { timerShard, timerShardKey, decodeTimerMember } from "./member.js";
-export { packArmed, unpackArmed } from "./packed.js";
+export { packArmed, unpackArmed, entryOfPacked } from "./packed.js";

@@ -27,6 +27,13 @@ export function packArmed(armed: readonly ArmedTimer[]): string {
   return [entry, ...records].join(RECORD_SEPARATOR);
 }
 
+/** The entry token a packed value starts with; "" when nothing is armed (or for the JSON of old flows, which kept it apart). */
+export function entryOfPacked(packed: string): string {
+  if (packed === "" || packed === NOTHING_ARMED || packed.startsWith("[") || packed.startsWith("{")) return "";
+  const end = packed.indexOf(RECORD_SEPARATOR);
+  return end < 0 ? packed : packed.slice(0, end);
+}
+
 /**
  * Rebuilds the armed timers of a flow from its packed value; [] for "" or "-" (nothing armed).
  * Also reads the JSON the flow hash held before (an ArmedTimer array, or one ArmedTimer for the

@@ -24,11 +24,19 @@ interface TimerPipeline {
 
 const defined = new WeakSet<object>();
 
+/**
+ * Defines the timer scripts on a client. TimerStore calls it when constructed: ioredis
+ * auto-pipelining copies the defined scripts into each pipeline as it opens it, so a script
+ * defined later is missing from a pipeline already open.
+ */
+export function defineTimerScripts(redis: TimerRedis): void {
+  if (defined.has(redis)) return;
+  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua, numberOfKeys: 1 });
+  defined.add(redis);
+}
+
 function commands(redis: TimerRedis): TimerCommands {
-  if (!defined.has(redis)) {
-    for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua, numberOfKeys: 1 });
-    defined.add(redis);
-  }
+  defineTimerScripts(redis);
   return redis as unknown as TimerCommands;
 }
 

@@ -1,7 +1,7 @@
 // Arms a flow's timers in its shard before the commit that enters the state, and cancels them after it leaves.
 import { memberPrefix, timerShard, timerShardKey } from "./member.js";
 import { packArmed, unpackArmed } from "./packed.js";
-import { ackTimers, armTimers } from "./scripts.js";
+import { ackTimers, armTimers, defineTimerScripts } from "./scripts.js";
 import type { ArmedTimer, TimerRedis, TimerSpec, TimerStoreOptions } from "./types.js";
 
 export const DEFAULT_TIMER_SHARDS = 16;
@@ -18,6 +18,7 @@ export class TimerStore {
   ) {
     this.shards = options.shards ?? DEFAULT_TIMER_SHARDS;
     if (!Number.isInteger(this.shards) || this.shards < 1) throw new RangeError(`shards must be a positive integer, got ${this.shards}`);
+    defineTimerScripts(redis);
   }
 
   /** The shard of a flow: all its timers live there, so arming them is one script on one key. */

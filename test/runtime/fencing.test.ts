@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 import { forceUnlock } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
@@ -29,7 +30,7 @@ test.after(async () => {
 
 const readFlow = async (flowId: string) => {
   const hash = await redis.hgetall(`fsm:{Call:${flowId}}:s`);
-  return { version: Number(hash.version), state: hash.state, trail: (JSON.parse(hash.ctx ?? "{}") as { trail?: string[] }).trail ?? [] };
+  return { version: Number(hash[F.version]), state: hash[F.state], trail: (JSON.parse(hash[F.ctx] ?? "{}") as { trail?: string[] }).trail ?? [] };
 };
 
 test("a holder paused past its lock TTL has its commit refused, and the event is applied once by the process that took over", async () => {

@@ -7,6 +7,7 @@ import * as assert from "uvu/assert";
 import { freePort, startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -37,7 +38,7 @@ test.before(async () => {
   await call.send("live-1", { type: "Answered" });
   await call.send("live-1", { type: "Work", ms: 1 });
   await call.send("live-1", { type: "Note", n: 9 });
-  await waitFor("the Work event to be in progress", async () => (await redis.hget("fsm:{Call:live-1}:s", "version")) === "2");
+  await waitFor("the Work event to be in progress", async () => (await redis.hget("fsm:{Call:live-1}:s", F.version)) === "2");
 });
 
 test.after(async () => {
@@ -109,7 +110,7 @@ test("unlock bumps the epoch and deletes the lock; the holder's commit is then r
   await waitFor("the holder's commit to be refused", () => holder.metrics().staleCommits === 1);
   assert.is(await redis.llen("fsm:{Call:live-1}:q"), 2, "the refused commit popped nothing");
   const { runtime } = await pool.call({ redis: server.url, sweepIntervalMs: 50 });
-  await waitFor("another runtime to finish the flow", async () => (await redis.hget("fsm:{Call:live-1}:s", "version")) === "4");
+  await waitFor("another runtime to finish the flow", async () => (await redis.hget("fsm:{Call:live-1}:s", F.version)) === "4");
   assert.ok(runtime.metrics().swept >= 1);
 });
 

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 import { FlowRuntime, RedisUnavailableError, RuntimeClosedError } from "../../runtime/index.js";
 import { Call, callHandlers } from "./fixtures/call.js";
 import { freePort, startRedis, type RedisServer } from "../support/redis.js";
@@ -51,20 +52,59 @@ test("close() after real work leaves no socket or timer open", async () => {
 });
 
 test("close() lets a drain in flight commit and release the lock", async () => {
+  // close() is called while the Work action runs (not merely once Work is queued: an event still
+  // queued behind the drain when close() begins is handed back, see the next test).
+  let working!: () => void;
+  const workStarted = new Promise<void>((resolve) => (working = resolve));
   const runtime = new FlowRuntime({ redis: server.url });
-  const call = runtime.register(Call, callHandlers());
+  const call = runtime.register(Call, callHandlers({ onAction: (name) => void (name === "work" && working()) }));
   await runtime.start();
   await call.start("close-2", { caller: "a" });
   await call.send("close-2", { type: "Answered" });
   await call.send("close-2", { type: "Work", ms: 200 });
+  await workStarted;
   await runtime.close();
   const redis = new Redis(server.url);
   try {
-    const [version, lock] = await Promise.all([redis.hget("fsm:{Call:close-2}:s", "version"), redis.exists("fsm:{Call:close-2}:lock")]);
+    const [version, ctx, lock] = await Promise.all([
+      redis.hget("fsm:{Call:close-2}:s", F.version),
+      redis.hget("fsm:{Call:close-2}:s", F.ctx),
+      redis.exists("fsm:{Call:close-2}:lock"),
+    ]);
     assert.is(version, "3");
+    assert.ok((JSON.parse(ctx ?? "{}") as { trail: string[] }).trail.includes("work:200"), "the Work action's result is committed");
     assert.is(lock, 0);
   } finally {
     redis.disconnect();
+  }
+});
+
+test("close() hands an event still queued behind the drain back: it stays queued, unlocked, for another runtime", async () => {
+  // The entry action of Talking is held until close() began, so Work is queued behind the drain.
+  let closing!: () => void;
+  const closeBegan = new Promise<void>((resolve) => (closing = resolve));
+  const runtime = new FlowRuntime({ redis: server.url });
+  const call = runtime.register(Call, callHandlers({ onAction: (name) => (name === "greet" ? closeBegan : undefined) }));
+  await runtime.start();
+  await call.start("close-4", { caller: "a" });
+  await call.send("close-4", { type: "Answered" });
+  await call.send("close-4", { type: "Work", ms: 0 });
+  const closed = runtime.close();
+  closing();
+  await closed;
+  const redis = new Redis(server.url);
+  try {
+    const [version, queued, lock] = await Promise.all([
+      redis.hget("fsm:{Call:close-4}:s", F.version),
+      redis.llen("fsm:{Call:close-4}:q"),
+      redis.exists("fsm:{Call:close-4}:lock"),
+    ]);
+    assert.equal([version, queued, lock], ["2", 1, 0]);
+    const { client: next } = await pool.call({ redis: server.url, sweepIntervalMs: 50 });
+    await waitFor("another runtime to apply the queued Work", async () => (await next.get("close-4"))?.version === 3);
+  } finally {
+    redis.disconnect();
+    await pool.closeAll();
   }
 });
 

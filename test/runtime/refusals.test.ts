@@ -15,6 +15,7 @@ import type { CallEvent } from "./fixtures/call.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -42,7 +43,7 @@ async function refusal(promise: Promise<unknown>): Promise<Error> {
   throw new Error("expected a refusal, the call succeeded");
 }
 
-const lastSeq = async (flowId: string) => Number(await redis.hget(`fsm:{Call:${flowId}}:s`, "qseq"));
+const lastSeq = async (flowId: string) => Number(await redis.hget(`fsm:{Call:${flowId}}:s`, F.lastSeq));
 const settled = (flowId: string, version: number) =>
   waitFor(`${flowId} at version ${version}`, async () => {
     const flow = await call.get(flowId);

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 import { ReplicationError } from "../../runtime/index.js";
 import { startRedis, startReplica, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
@@ -41,7 +42,7 @@ test("every acknowledged event is already on the replica", async () => {
   await call.start("rep-1", { caller: "a" });
   for (let n = 1; n <= 20; n++) {
     await call.send("rep-1", { type: "Note", n });
-    assert.is(await onReplica.hget("fsm:{Call:rep-1}:s", "qseq"), String(n + 1), `event ${n} on the replica at ack time`);
+    assert.is(await onReplica.hget("fsm:{Call:rep-1}:s", F.lastSeq), String(n + 1), `event ${n} on the replica at ack time`);
   }
 });
 

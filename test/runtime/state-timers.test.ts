@@ -96,4 +96,25 @@ test("the deadline ends a flow from any non-final state, running its actions", a
   assert.equal((await inspectFlow(redis, "Dial", "t-deadline")).deadline, undefined, "the deadline is cleared when the flow ends");
 });
 
+test("timerLeaseMs is the lease the runtime's timer service claims timers under", async () => {
+  const monitor = await redis.monitor();
+  // Monitor lines still arriving after disconnect() match no command: ioredis emits them as errors
+  // ("Command queue state error"), which would crash the run with nothing wrong in the runtime.
+  monitor.on("error", () => {});
+  const leases = new Set<string>();
+  // EVALSHA <sha> 1 fsm:timers:{n} <lease ms> <batch>: the claim script's arguments.
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    if (args[0]?.toLowerCase() === "evalsha" && args[3]?.startsWith("fsm:timers:{") && args.length === 6) leases.add(args[4]!);
+  });
+  try {
+    const own = pool.add(new FlowRuntime({ redis: server.url, timerPollMs: 20, timerLeaseMs: 1_234 }));
+    registerDial(own);
+    await own.start();
+    await waitFor("a claim by the runtime's timer service", () => leases.has("1234"));
+    await own.close();
+  } finally {
+    monitor.disconnect();
+  }
+});
+
 test.run();

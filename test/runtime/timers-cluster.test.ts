@@ -2,6 +2,7 @@
 import type { Cluster } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 import { TimerService, TimerStore, timerShardKey, type DueTimer } from "../../runtime/timers/index.js";
 import { listStuckFlows } from "../../runtime/watchdog.js";
 import { startCluster, type TestCluster } from "./timers-support/cluster.js";
@@ -40,7 +41,7 @@ test("the watchdog scans every master of the cluster", async () => {
   const flows = Array.from({ length: 30 }, (_, i) => `late-${i}`);
   for (const id of flows) {
     const [deadline] = await store.arm("M", id, "1.0", [{ id: "deadline", state: "", ms: 1, kind: "deadline" }]);
-    await client.hset(`fsm:{M:${id}}:s`, { state: "Waiting", status: "active", deadline: JSON.stringify(deadline) });
+    await client.hset(`fsm:{M:${id}}:s`, { [F.state]: "Waiting", [F.deadline]: JSON.stringify(deadline) });
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
   const report = await listStuckFlows(client, { graceMs: 0 });

@@ -6,6 +6,7 @@ import { startRedis, type RedisServer } from "../support/redis.js";
 import type { TimedContext } from "./timers-support/machines.js";
 import { startServiceProcess, type ServiceProcess } from "./timers-support/processes.js";
 import { forkRuntime, type RuntimeProcess } from "./timers-support/runtimes.js";
+import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -19,7 +20,7 @@ async function firedCounts(ids: readonly string[]): Promise<number[]> {
   const counts: number[] = [];
   for (let i = 0; i < ids.length; i += 1_000) {
     const pipeline = redis.pipeline();
-    for (const id of ids.slice(i, i + 1_000)) pipeline.hget(`fsm:{Burst:${id}}:s`, "ctx");
+    for (const id of ids.slice(i, i + 1_000)) pipeline.hget(`fsm:{Burst:${id}}:s`, F.ctx);
     const replies = (await pipeline.exec()) ?? [];
     for (const [, ctx] of replies) counts.push(typeof ctx === "string" ? (JSON.parse(ctx) as TimedContext).fired : 0);
   }

@@ -144,4 +144,19 @@ test("an unpacked timer cancels like the original", async () => {
   assert.is(await redis.zcard(timerShardKey(armed[0]!.shard)), 0);
 });
 
+test("with ioredis auto-pipelining, arming works in the same tick as the client's first other command", async () => {
+  // Auto-pipelining copies the defined scripts into a pipeline when it opens it: the store must
+  // define them when constructed, not at its first call (after another command opened the pipeline).
+  const pipelined = new Redis(server.url, { enableAutoPipelining: true });
+  try {
+    const own = new TimerStore(pipelined);
+    await pipelined.ping();
+    const [, armed] = await Promise.all([pipelined.ping(), own.arm("InboundCall", "call-ap", "1.1", [greeting])]);
+    assert.is(armed.length, 1);
+    assert.is(await redis.zscore(timerShardKey(armed[0]!.shard), armed[0]!.member), String(armed[0]!.due));
+  } finally {
+    pipelined.disconnect();
+  }
+});
+
 test.run();

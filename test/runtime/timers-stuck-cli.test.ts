@@ -51,6 +51,26 @@ test("--json prints the whole report as JSON", async () => {
   assert.equal(report.counts, { pastDeadline: 1, orphanedQueues: 1, deadLettered: 1, deadLetteredEvents: 1 });
 });
 
+test("--locks: in Redlock mode a queue whose lock the lock servers hold is not orphaned", async () => {
+  const lockServer = await startRedis();
+  const locks = new Redis(lockServer.url);
+  try {
+    await seedFlow(redis, new TimerStore(redis), { machine: "Call", flowId: "held", queuedAgoMs: 60_000 });
+    await locks.set("fsm:{Call:held}:lock", "redlock-token", "PX", 30_000);
+    const orphaned = async (...args: string[]) => {
+      const { code, stdout } = await stuck("--redis", server.url, "--json", ...args);
+      assert.is(code, 0);
+      return (JSON.parse(stdout) as { orphanedQueues: { flowId: string }[] }).orphanedQueues.map((q) => q.flowId);
+    };
+    assert.equal(await orphaned("--locks", lockServer.url), ["orphan"]);
+    assert.equal(await orphaned(), ["held", "orphan"], "without --locks only the lock beside the flow is read");
+  } finally {
+    await redis.del("fsm:{Call:held}:s", "fsm:{Call:held}:q");
+    locks.disconnect();
+    await lockServer.stop({ cleanup: true });
+  }
+});
+
 test("an unreachable Redis exits 1 with its address and no stack trace", async () => {
   const port = await freePort();
   const { code, stdout, stderr } = await stuck("--redis", `redis://127.0.0.1:${port}`);

@@ -22,17 +22,26 @@ local function remember_id(seen_key, id, now, ttl_ms, max_ids)
   redis.call('PEXPIRE', seen_key, ttl_ms)
 end
 
+-- Flow hash fields (one letter each: see runtime/flow-hash.ts): s state, c context, v version,
+-- m machine version, e epoch, q last queue seq, a created, u updated - created, t packed timers
+-- (headed by the entry token), d packed deadline, x ended.
+
+-- True while the flow exists and has not ended.
+local function is_active(state_key)
+  return redis.call('HEXISTS', state_key, 's') == 1 and redis.call('HEXISTS', state_key, 'x') == 0
+end
+
 -- What a new processor needs: its epoch, the flow's state, and the first queued records.
 local function snapshot(state_key, queue_key, epoch, batch)
-  local f = redis.call('HMGET', state_key, 'state', 'ctx', 'version', 'entry', 'timers', 'deadline')
+  local f = redis.call('HMGET', state_key, 's', 'c', 'v', 't', 'd')
   local events = redis.call('LRANGE', queue_key, 0, tonumber(batch) - 1)
-  return { epoch, f[1] or '', f[2] or '{}', f[3] or '0', f[4] or '', f[5] or '', f[6] or '', events }
+  return { epoch, f[1] or '', f[2] or '{}', f[3] or '0', f[4] or '', f[5] or '', events }
 end
 
 -- Takes the free lock (single-instance mode) and bumps the epoch: the fencing token of this holder.
 local function take_lock(state_key, queue_key, lock_key, token, ttl_ms, batch)
   if redis.call('SET', lock_key, token, 'NX', 'PX', ttl_ms) then
-    local epoch = redis.call('HINCRBY', state_key, 'epoch', 1)
+    local epoch = redis.call('HINCRBY', state_key, 'e', 1)
     return snapshot(state_key, queue_key, epoch, batch)
   end
   return false

@@ -1,5 +1,6 @@
 // Reads many Call flows straight from Redis for assertions about order and completeness.
 import type { Redis } from "ioredis";
+import { FLOW_FIELDS as F } from "../../../runtime/flow-hash.js";
 
 export interface StoredCall {
   version: number;
@@ -11,7 +12,7 @@ export interface StoredCall {
 export async function readCalls(redis: Redis, flowIds: readonly string[]): Promise<Map<string, StoredCall>> {
   const pipeline = redis.pipeline();
   for (const id of flowIds) {
-    pipeline.hmget(`fsm:{Call:${id}}:s`, "version", "state", "ctx");
+    pipeline.hmget(`fsm:{Call:${id}}:s`, F.version, F.state, F.ctx);
     pipeline.llen(`fsm:{Call:${id}}:q`);
   }
   const replies = (await pipeline.exec()) ?? [];

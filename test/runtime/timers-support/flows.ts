@@ -1,5 +1,6 @@
 // Writes flow records in the runtime's key layout (runtime/keys.ts), for watchdog tests that need a flow in a given stuck shape.
 import type { Redis } from "ioredis";
+import { FLOW_FIELDS as F } from "../../../runtime/flow-hash.js";
 import type { ArmedTimer, TimerStore } from "../../../runtime/timers/index.js";
 
 export interface SeedFlow {
@@ -22,8 +23,9 @@ export async function seedFlow(redis: Redis, store: TimerStore, flow: SeedFlow):
   const [seconds, micros] = await redis.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const [deadline] = await store.arm(flow.machine, flow.flowId, "1.0", [{ id: "deadline", state: "", ms: flow.deadlineMs ?? 3_600_000, kind: "deadline" }]);
-  const fields: Record<string, string | number> = { state: flow.state ?? "Ringing", ctx: "{}", version: 1, status: flow.status ?? "active", created: now, updated: now, epoch: 1, qseq: 1, entry: "1.1", timers: "[]" };
-  if (flow.deadlineMs !== undefined) fields.deadline = flow.packed ? store.pack([deadline!]) : JSON.stringify(deadline);
+  const fields: Record<string, string | number> = { [F.state]: flow.state ?? "Ringing", [F.ctx]: "{}", [F.version]: 1, [F.created]: now, [F.updated]: 0, [F.epoch]: 1, [F.lastSeq]: 1, [F.timers]: "1.1" };
+  if (flow.status === "ended") fields[F.ended] = 1;
+  if (flow.deadlineMs !== undefined) fields[F.deadline] = flow.packed ? store.pack([deadline!]) : JSON.stringify(deadline);
   await redis.hset(`${base}:s`, fields);
   if (flow.queuedAgoMs !== undefined) await redis.rpush(`${base}:q`, JSON.stringify({ seq: 2, id: "", at: now - flow.queuedAgoMs, event: { type: "Answered" } }));
   if (flow.locked) await redis.set(`${base}:lock`, "owner", "PX", 30_000);
