@@ -15,7 +15,6 @@ import type {
   LiteralAst,
   MachineAst,
   Name,
-  Position,
   SourceRange,
   StateAst,
   TypeAst,
@@ -68,50 +67,39 @@ function node(node: CstNode, key: string): CstNode | undefined {
   return (node.children[key] as CstNode[] | undefined)?.[0];
 }
 
-/** The position just after the character at `last`: on that character's line, even when a line break follows. */
-function endAfter(lines: LineStarts, last: number): Position {
-  return { offset: last + 1, line: lines.line(last), column: lines.column(last) + 1 };
-}
-
-function startOf(tok: IToken, lines: LineStarts): Position {
-  return lines.position(tok.startOffset);
-}
-
-function endOf(tok: IToken, lines: LineStarts): Position {
-  return endAfter(lines, tok.endOffset!);
-}
-
 export function tokenRange(tok: IToken, lines: LineStarts): SourceRange {
-  return { start: startOf(tok, lines), end: endOf(tok, lines) };
+  return lines.span(tok.startOffset, tok.endOffset!);
 }
 
 function span(from: SourceRange, to: SourceRange | undefined): SourceRange {
   return { start: from.start, end: to?.end ?? from.end };
 }
 
-/** The range of everything a CST node holds, from the real tokens inside it (recovery may leave its location incomplete). */
-function nodeRange(cst: CstNode, lines: LineStarts): SourceRange | undefined {
-  let first: IToken | undefined;
-  let last: IToken | undefined;
-  const visit = (n: CstNode): void => {
-    for (const list of Object.values(n.children)) {
-      for (const element of list) {
-        if (isToken(element)) {
-          if (!isReal(element)) continue;
-          if (first === undefined || element.startOffset < first.startOffset) first = element;
-          if (last === undefined || element.endOffset! > last.endOffset!) last = element;
-        } else {
-          visit(element);
-        }
+/** The first and last real tokens under `n`, by offset, folded into `bounds`. */
+function realTokenBounds(n: CstNode, bounds: { first?: IToken; last?: IToken }): void {
+  for (const list of Object.values(n.children)) {
+    for (const element of list) {
+      if (isToken(element)) {
+        if (!isReal(element)) continue;
+        if (bounds.first === undefined || element.startOffset < bounds.first.startOffset) bounds.first = element;
+        if (bounds.last === undefined || element.endOffset! > bounds.last.endOffset!) bounds.last = element;
+      } else {
+        realTokenBounds(element, bounds);
       }
     }
-  };
+  }
+}
+
+/** The range of everything a CST node holds, from the real tokens inside it (recovery may leave its location incomplete). */
+function nodeRange(cst: CstNode, lines: LineStarts): SourceRange | undefined {
   const loc = cst.location;
   if (loc !== undefined && !Number.isNaN(loc.startOffset) && loc.endOffset !== undefined && !Number.isNaN(loc.endOffset)) {
-    return { start: lines.position(loc.startOffset), end: endAfter(lines, loc.endOffset) };
+    return lines.span(loc.startOffset, loc.endOffset);
   }
-  visit(cst);
-  return first && last ? { start: startOf(first, lines), end: endOf(last, lines) } : undefined;
+  const bounds: { first?: IToken; last?: IToken } = {};
+  realTokenBounds(cst, bounds);
+  const { first, last } = bounds;
+  return first && last ? lines.span(first.startOffset, last.endOffset!) : undefined;
 }
 
 class AstBuilder {

@@ -3,7 +3,7 @@ import type { ILexingError, IToken } from "chevrotain";
 import type { Diagnostic, FileAst, Position, SourceFile, SourceRange } from "./ast.js";
 import { buildAst, tokenRange } from "./build-ast.js";
 import { diagnostic, sortDiagnostics } from "./diagnostics.js";
-import { Bang, docGroup, errorGroup, LBracket, LCurly, LParen, RBracket, RCurly, RParen, tokenize, UnterminatedComment } from "../grammar/lexer.js";
+import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, UnterminatedComment } from "../grammar/lexer.js";
 import { describeToken, fillAfter } from "../grammar/messages.js";
 import { LineStarts } from "../grammar/line-starts.js";
 import { parseFile, type ParsedMachine } from "../grammar/parser.js";
@@ -188,7 +188,7 @@ function strayDiagnostics(path: string, lines: LineStarts, stray: readonly IToke
 
 function parseUnguarded(source: SourceFile): ParseResult {
   const { path, text } = source;
-  const lexed = tokenize(text);
+  const lexed = fsmLexer.tokenize(text);
   const lines = new LineStarts(text);
   const diagnostics: Diagnostic[] = [
     ...lexingDiagnostics(path, text, lines, lexed.errors),

@@ -58,13 +58,15 @@ export class LineStarts {
     return { offset, line: i + 1, column: offset - this.starts[i]! + 1 };
   }
 
-  /** 1-based line of `offset`. */
-  line(offset: number): number {
-    return this.lineIndex(offset) + 1;
-  }
-
-  /** 1-based column of `offset` on its line (in UTF-16 units, as the lexer counts). */
-  column(offset: number): number {
-    return offset - this.starts[this.lineIndex(offset)]! + 1;
+  /**
+   * The range from `first` to just after `last` (both offsets of characters in it). The end stays on the line of `last`
+   * even when a line break follows. One table lookup when both are on one line, as nearly every token is.
+   */
+  span(first: number, last: number): { start: { offset: number; line: number; column: number }; end: { offset: number; line: number; column: number } } {
+    const i = this.lineIndex(first);
+    const start = { offset: first, line: i + 1, column: first - this.starts[i]! + 1 };
+    const next = this.starts[i + 1];
+    const j = next === undefined || last < next ? i : this.lineIndex(last);
+    return { start, end: { offset: last + 1, line: j + 1, column: last - this.starts[j]! + 2 } };
   }
 }

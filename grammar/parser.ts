@@ -14,6 +14,22 @@ class FsmParser extends CstParser {
       errorMessageProvider: syntaxErrorMessages,
     });
     this.performSelfAnalysis();
+    const childKeys = [...t.allTokens.map((type) => type.name), "target", ...Object.keys(this.getGAstProductions())];
+    const clash = childKeys.find((key) => key in Object.prototype);
+    if (clash !== undefined) throw new Error(`CST child key '${clash}' is an Object.prototype member (see cstInvocationStateUpdate)`);
+  }
+
+  /**
+   * Replaces Chevrotain 11's own (same name, same steps) to give each CST node a plain `{}` for its children instead of
+   * `Object.create(null)`: V8 keeps prototype-less objects in dictionary mode, and those hundreds of thousands of hash
+   * tables were the largest cost of parsing a large file. Safe because no child key (token, label or rule name) is an
+   * `Object.prototype` member, which the constructor asserts.
+   */
+  cstInvocationStateUpdate(fullRuleName: string): void {
+    const self = this as unknown as { CST_STACK: CstNode[]; setInitialNodeLocation(node: CstNode): void };
+    const node: CstNode = { name: fullRuleName, children: {} };
+    self.setInitialNodeLocation(node);
+    self.CST_STACK.push(node);
   }
 
   /** The line table of the file being parsed (tokens carry offsets only). */

@@ -1,5 +1,5 @@
 // Name checks: duplicate declarations and guard/action name clashes (FSM101), reserved words used as names (FSM113).
-import type { Diagnostic, FieldAst, GuardAst, MachineAst, Name } from "../ast.js";
+import type { ClauseAst, Diagnostic, GuardAst, MachineAst, Name } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import { keywordRange, positionText } from "./ranges.js";
 import { reservedBecause, reservedEventFieldNames } from "./reserved-words.js";
@@ -64,51 +64,93 @@ export function checkDuplicateDeclarations(machine: MachineAst): Diagnostic[] {
 
 function guardNames(guard: GuardAst | undefined, into: Name[]): void {
   if (guard === undefined) return;
+  if (guard.kind === "ref") {
+    into.push(guard.name);
+    return;
+  }
   // An explicit stack: guards can nest deeply and checks never recurse on user input.
   const pending: GuardAst[] = [guard];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     if (next.kind === "ref") into.push(next.name);
     else if (next.kind === "not") pending.push(next.operand);
-    else if (next.kind === "and" || next.kind === "or") pending.push(...next.operands);
+    else if (next.kind === "and" || next.kind === "or") for (const operand of next.operands) pending.push(operand);
   }
 }
 
-/** Every name a user wrote in a machine, with what it names (the kind appears in messages). */
-function namedThings(machine: MachineAst): { name: Name; kind: string }[] {
-  const things: { name: Name; kind: string }[] = [{ name: machine.name, kind: "machine" }];
-  const fields = (fs: readonly FieldAst[], kind: string) => fs.forEach((f) => things.push({ name: f.name, kind }));
-  fields(machine.context, "context field");
-  for (const event of machine.events) {
-    things.push({ name: event.name, kind: "event" });
-    fields(event.fields, "event field");
+type NameKind = "machine" | "context field" | "event" | "event field" | "state" | "guard" | "action";
+
+const usedAsGuard = 1;
+const usedAsAction = 2;
+
+interface HandlerNames {
+  guards: Name[];
+  actions: Name[];
+  /** Each distinct handler name with the roles it is used in (`usedAsGuard`, `usedAsAction` or both). */
+  roles: Map<string, number>;
+}
+
+function addAll(handlers: HandlerNames, names: readonly Name[], role: number): void {
+  const into = role === usedAsGuard ? handlers.guards : handlers.actions;
+  for (const name of names) {
+    into.push(name);
+    const roles = handlers.roles.get(name.text);
+    if (roles === undefined) handlers.roles.set(name.text, role);
+    else if ((roles & role) === 0) handlers.roles.set(name.text, roles | role);
+  }
+}
+
+/** Guard and action names of a machine, each list in the order FSM113 reports them (guards by clause; actions of entries and exits, then of clauses, then of deadlines). */
+function handlerNames(machine: MachineAst): HandlerNames {
+  const handlers: HandlerNames = { guards: [], actions: [], roles: new Map() };
+  for (const state of machine.states) {
+    for (const list of state.entries) addAll(handlers, list.actions, usedAsAction);
+    for (const list of state.exits) addAll(handlers, list.actions, usedAsAction);
   }
   const guards: Name[] = [];
-  const actions: Name[] = [];
-  for (const state of machine.states) {
-    things.push({ name: state.name, kind: "state" });
-    for (const list of [...state.entries, ...state.exits]) actions.push(...list.actions);
-  }
-  for (const clause of [...machine.states.flatMap((s) => s.clauses), ...machine.anyOns]) {
+  const clauseGuards = (clause: ClauseAst) => {
+    guards.length = 0;
     guardNames(clause.guard, guards);
-    actions.push(...clause.actions);
+    addAll(handlers, guards, usedAsGuard);
+    addAll(handlers, clause.actions, usedAsAction);
+  };
+  for (const state of machine.states) for (const clause of state.clauses) clauseGuards(clause);
+  for (const clause of machine.anyOns) clauseGuards(clause);
+  for (const deadline of machine.deadlines) addAll(handlers, deadline.actions, usedAsAction);
+  return handlers;
+}
+
+/**
+ * Every name a user wrote in a machine except guards and actions, with what it names (the kind appears in messages):
+ * the machine, context fields, events and their fields, states. A visitor rather than a list: a large machine has
+ * hundreds of thousands of names, and the checks only look at each once.
+ */
+function forEachDeclaredName(machine: MachineAst, visit: (name: Name, kind: NameKind) => void): void {
+  visit(machine.name, "machine");
+  for (const field of machine.context) visit(field.name, "context field");
+  for (const event of machine.events) {
+    visit(event.name, "event");
+    for (const field of event.fields) visit(field.name, "event field");
   }
-  for (const deadline of machine.deadlines) actions.push(...deadline.actions);
-  guards.forEach((name) => things.push({ name, kind: "guard" }));
-  actions.forEach((name) => things.push({ name, kind: "action" }));
-  return things;
+  for (const state of machine.states) visit(state.name, "state");
 }
 
 /**
  * FSM101: guards and actions share one namespace of handler names (DSL.md), so one name
  * cannot be both; reported once per name, at its first use in the role it took second.
  */
-export function checkHandlerNameClashes(machine: MachineAst): Diagnostic[] {
+export function checkHandlerNameClashes(machine: MachineAst, handlers: HandlerNames = handlerNames(machine)): Diagnostic[] {
+  // The common case needs no ordering: no name is used both ways, so nothing clashes.
+  let clashes = false;
+  for (const roles of handlers.roles.values()) if (roles === (usedAsGuard | usedAsAction)) clashes = true;
+  if (!clashes) return [];
+
   const firstUse = new Map<string, { name: Name; kind: string }>();
   const reported = new Set<string>();
   const found: Diagnostic[] = [];
-  const uses = namedThings(machine)
-    .filter((t) => t.kind === "guard" || t.kind === "action")
-    .sort((a, b) => a.name.range.start.offset - b.name.range.start.offset);
+  const uses = [
+    ...handlers.guards.map((name) => ({ name, kind: "guard" })),
+    ...handlers.actions.map((name) => ({ name, kind: "action" })),
+  ].sort((a, b) => a.name.range.start.offset - b.name.range.start.offset);
   for (const use of uses) {
     const earlier = firstUse.get(use.name.text);
     if (earlier === undefined) {
@@ -125,13 +167,21 @@ export function checkHandlerNameClashes(machine: MachineAst): Diagnostic[] {
 }
 
 /** FSM113: names that generated code could not use verbatim. */
-export function checkReservedNames(machine: MachineAst): Diagnostic[] {
+export function checkReservedNames(machine: MachineAst, handlers: HandlerNames = handlerNames(machine)): Diagnostic[] {
   const found: Diagnostic[] = [];
-  for (const { name, kind } of namedThings(machine)) {
+  const report = (name: Name, kind: NameKind) => {
     const because = reservedBecause(name.text);
     if (because !== undefined) {
       found.push(diagnostic("FSM113", machine.file, name.range, `${kind} name '${name.text}' is ${because}; choose another name`));
     }
+  };
+  forEachDeclaredName(machine, report);
+  // Handler names repeat a few distinct texts many times: each use is looked at only when some text is reserved.
+  let anyReserved = false;
+  for (const text of handlers.roles.keys()) if (reservedBecause(text) !== undefined) anyReserved = true;
+  if (anyReserved) {
+    for (const name of handlers.guards) report(name, "guard");
+    for (const name of handlers.actions) report(name, "action");
   }
   for (const event of machine.events) {
     for (const field of event.fields) {
@@ -148,8 +198,11 @@ export function checkReservedNames(machine: MachineAst): Diagnostic[] {
 
 /** The names family: FSM101 and FSM113 for all machines compiled together. */
 export function checkNames(machines: readonly MachineAst[]): Diagnostic[] {
-  return [
-    ...checkDuplicateMachines(machines),
-    ...machines.flatMap((m) => [...checkDuplicateDeclarations(m), ...checkHandlerNameClashes(m), ...checkReservedNames(m)]),
-  ];
+  const found = checkDuplicateMachines(machines);
+  for (const machine of machines) {
+    // Both checks read every guard and action name: collected once.
+    const handlers = handlerNames(machine);
+    found.push(...checkDuplicateDeclarations(machine), ...checkHandlerNameClashes(machine, handlers), ...checkReservedNames(machine, handlers));
+  }
+  return found;
 }

@@ -35,27 +35,45 @@ function clauseLabel(clause: ClauseAst): string {
  * those errors are reported by other checks and graph diagnostics would only add noise.
  */
 export function buildStateGraph(machine: MachineAst): StateGraph | undefined {
+  const states = machine.states;
   const index = new Map<string, number>();
-  for (const [i, state] of machine.states.entries()) {
+  let initial: number | undefined;
+  for (let i = 0; i < states.length; i++) {
+    const state = states[i]!;
     if (index.has(state.name.text)) return undefined;
     index.set(state.name.text, i);
+    if (state.initial !== undefined) {
+      if (initial !== undefined) return undefined;
+      initial = i;
+    }
   }
-  const initials = machine.states.flatMap((s, i) => (s.initial === undefined ? [] : [i]));
-  const initial = initials[0];
-  if (initial === undefined || initials.length > 1) return undefined;
+  if (initial === undefined) return undefined;
 
   let resolvable = true;
-  const edge = (target: string, label: string): Edge => {
-    const to = index.get(target);
-    if (to === undefined) resolvable = false;
-    return { to: to ?? -1, label };
+  const edges = (clauses: readonly ClauseAst[]): Edge[] => {
+    const found: Edge[] = [];
+    for (const clause of clauses) {
+      if (clause.target === undefined) continue;
+      const to = index.get(clause.target.text);
+      if (to === undefined) resolvable = false;
+      found.push({ to: to ?? -1, label: clauseLabel(clause) });
+    }
+    return found;
   };
-  const isFinal = machine.states.map((s) => s.final !== undefined);
-  const own = machine.states.map((state, i) =>
-    isFinal[i] ? [] : state.clauses.flatMap((c) => (c.target === undefined ? [] : [edge(c.target.text, clauseLabel(c))])),
-  );
-  const everywhere = machine.anyOns.flatMap((c) => (c.target === undefined ? [] : [edge(c.target.text, clauseLabel(c))]));
-  const deadline = machine.deadlines.map((d) => edge(d.target.text, `deadline ${d.duration.text}`));
+  const isFinal: boolean[] = [];
+  const own: Edge[][] = [];
+  for (const state of states) {
+    const final = state.final !== undefined;
+    isFinal.push(final);
+    own.push(final ? [] : edges(state.clauses));
+  }
+  const everywhere = edges(machine.anyOns);
+  const deadline: Edge[] = [];
+  for (const d of machine.deadlines) {
+    const to = index.get(d.target.text);
+    if (to === undefined) resolvable = false;
+    deadline.push({ to: to ?? -1, label: `deadline ${d.duration.text}` });
+  }
   if (!resolvable) return undefined;
-  return { machine, states: machine.states, initial, isFinal, own, everywhere, deadline };
+  return { machine, states, initial, isFinal, own, everywhere, deadline };
 }

@@ -6,9 +6,10 @@ import { diagnostic } from "../diagnostics.js";
 export function checkUsage(machines: readonly MachineAst[]): Diagnostic[] {
   return machines.flatMap((machine) => {
     const handled = new Set<string>();
-    for (const clause of [...machine.states.flatMap((s) => s.clauses), ...machine.anyOns]) {
-      if (clause.trigger.kind === "event") handled.add(clause.trigger.event.text);
+    for (const state of machine.states) {
+      for (const clause of state.clauses) if (clause.trigger.kind === "event") handled.add(clause.trigger.event.text);
     }
+    for (const clause of machine.anyOns) if (clause.trigger.kind === "event") handled.add(clause.trigger.event.text);
     return machine.events.flatMap((event) =>
       handled.has(event.name.text)
         ? []
