@@ -1,12 +1,13 @@
 // Parses one `.fsm` source into its AST: lex, parse with error recovery, build; every problem becomes a diagnostic, nothing throws.
 import type { ILexingError, IToken } from "chevrotain";
-import type { Diagnostic, FileAst, Position, SourceFile, SourceRange } from "./ast.js";
-import { buildAst, tokenRange } from "./build-ast.js";
+import type { Diagnostic, FileAst, MachineAst, Position, SourceFile, SourceRange } from "./ast.js";
 import { diagnostic, sortDiagnostics } from "./diagnostics.js";
+import { collectDocs } from "./doc-comments.js";
 import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, UnterminatedComment } from "../grammar/lexer.js";
 import { describeToken, fillAfter } from "../grammar/messages.js";
 import { LineStarts } from "../grammar/line-starts.js";
-import { parseFile, type ParsedMachine } from "../grammar/parser.js";
+import { tokenRange } from "../grammar/ast-parser.js";
+import { parseFile, type ParsedMachine } from "../grammar/machine-runs.js";
 
 /** Deeper nesting than this is refused up front, so a hostile input cannot exhaust the recursive-descent parser's stack. */
 export const maxNesting = 100;
@@ -195,13 +196,17 @@ function parseUnguarded(source: SourceFile): ParseResult {
     ...brokenTokenDiagnostics(path, lines, (lexed.groups[errorGroup] ?? []) as IToken[]),
   ];
   const { kept, cutEnds } = limitNesting(path, lines, lexed.tokens, diagnostics);
-  const parsed = parseFile(kept, text, lines);
+  const docs = collectDocs(text, (lexed.groups[docGroup] ?? []) as IToken[]);
+  const parsed = parseFile(kept, text, { path, lines, docs });
   const echoed = [...diagnostics.map((d) => d.range.start.offset), ...[...cutEnds].map((end) => end - 1)].sort((a, b) => a - b);
   diagnostics.push(...parserDiagnostics(path, text, lines, parsed.machines, echoed));
   diagnostics.push(...strayDiagnostics(path, lines, parsed.stray));
-  const built = buildAst({ path, text, lines, machines: parsed.machines.map((m) => m.cst), docTokens: (lexed.groups[docGroup] ?? []) as IToken[] });
-  diagnostics.push(...built.diagnostics);
-  return { ast: built.ast, diagnostics: sortDiagnostics(diagnostics) };
+  const machines: MachineAst[] = [];
+  for (const machine of parsed.machines) {
+    if (machine.ast !== undefined) machines.push(machine.ast);
+    for (const d of machine.diagnostics) diagnostics.push(d);
+  }
+  return { ast: { path, machines }, diagnostics: sortDiagnostics(diagnostics) };
 }
 
 /** Parses `source`; never throws: an internal failure is reported as FSM001 at 1:1 with an empty AST. */

@@ -4,7 +4,7 @@ import { createToken, Lexer, type IToken, type TokenType } from "chevrotain";
 /** Every name position accepts this category, so a keyword used as a name parses and the checks can report FSM113. */
 export const Name = createToken({ name: "Name", pattern: Lexer.NA, label: "a name" });
 
-/** Token group for `///` doc comments: kept out of the parser's token stream, attached to declarations by the AST builder. */
+/** Token group for `///` doc comments: kept out of the parser's token stream, attached to declarations as the AST is built. */
 export const docGroup = "docs";
 /** Token group for lexically broken input (unterminated strings and comments): reported as FSM001, never parsed. */
 export const errorGroup = "errors";
@@ -42,7 +42,7 @@ export const BadString = createToken({
   group: errorGroup,
 });
 
-/** Digits run straight into letters (`1m30s`, `5x`, `30s1m`, `1.5s`): one token, validated as a duration by the AST builder (FSM105). */
+/** Digits run straight into letters (`1m30s`, `5x`, `30s1m`, `1.5s`): one token, validated as a duration by the parser (FSM105). */
 export const Duration = createToken({
   name: "Duration",
   pattern: /\d+(?:\.\d+)?[A-Za-z_][A-Za-z0-9_]*/,

@@ -2,7 +2,7 @@
 
 /**
  * Offsets where lines start, with the lexer's notion of a line break (`\n`, `\r\n`, a lone `\r`).
- * Lookups remember the last line found: the AST builder asks in source order, so most lookups are one comparison.
+ * Lookups remember the last line found: the parser asks in source order, so most lookups are one comparison.
  */
 export class LineStarts {
   private readonly starts: number[] = [0];
