@@ -2,10 +2,11 @@
 import type { FlowRedis } from "./connection.js";
 
 import type { ActionIO, MachineDefinition } from "./definition.js";
+import type { Heartbeats } from "./heartbeat.js";
 import { flowKeys } from "./keys.js";
 import type { Lease } from "./lease.js";
 import type { RuntimeCounters } from "./metrics.js";
-import type { ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
+import type { CommitInfo, ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
 import { commitFlow, type EventRecord, type Snapshot } from "./scripts.js";
 import type { ArmedTimer, TimerStore } from "./timers/index.js";
 import { applyEvent, type CallableHandlers, type WorkingFlow } from "./transition.js";
@@ -21,13 +22,16 @@ export interface DrainHost {
   readonly options: ResolvedOptions;
   readonly metrics: RuntimeCounters;
   readonly timers: TimerStore;
+  readonly heartbeats: Heartbeats;
   /** True once `close()` began: finish the current commit, then hand the flow back. */
   readonly closing: boolean;
   /** Waits `ms`, or less when the runtime starts closing. */
   sleep(ms: number): Promise<void>;
   reportError(error: unknown, context: ErrorContext): void;
   reportUnhandled(info: UnhandledEvent): void;
-  reportTransition(info: TransitionInfo): void;
+  /** Set when someone listens: then a drain builds the transition records it would otherwise skip. */
+  readonly reportTransition: ((info: TransitionInfo) => void) | undefined;
+  readonly reportCommit: ((info: CommitInfo) => void) | undefined;
   /** Redlock mode: after the lock was released on an empty queue, look again (an event may have come meanwhile). */
   recheck(machine: string, flowId: string): void;
 }
@@ -59,19 +63,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
   let events: EventRecord[] = snapshot.events;
   let failing: Failure | undefined;
 
-  // Long actions must not lose the lock; a holder that pauses anyway is fenced at commit. Once the
-  // lock is found taken over, beating on is pointless; a failed round trip is simply tried again.
-  const heartbeat = setInterval(() => {
-    lease.extend().then(
-      (held) => {
-        if (held) return;
-        metrics.lockLost++;
-        clearInterval(heartbeat);
-      },
-      () => undefined,
-    );
-  }, Math.max(50, Math.floor(options.lockTtlMs / 3)));
-  heartbeat.unref();
+  // Long actions must not lose the lock; a holder that pauses anyway is fenced at commit.
+  const beat = host.heartbeats.add(lease);
 
   try {
     for (;;) {
@@ -82,8 +75,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       let started = false;
       let ended = false;
       let dropped = 0;
-      const unhandled: UnhandledEvent[] = [];
-      const transitions: TransitionInfo[] = [];
+      let unhandled: UnhandledEvent[] | undefined;
+      let transitions: TransitionInfo[] | undefined;
       let failure: { record: EventRecord; error: unknown } | undefined;
 
       for (const record of events) {
@@ -97,16 +90,18 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         }
         processed++;
         const { outcome } = result;
-        if (outcome.kind === "unhandled") unhandled.push({ machine: name, flowId, state: working.state, event: record.event });
+        if (outcome.kind === "unhandled") (unhandled ??= []).push({ machine: name, flowId, state: working.state, event: record.event });
         if (outcome.kind === "dropped") dropped++;
         const from = working.state;
         working = result.next;
         if (outcome.kind !== "applied") continue;
         applied++;
-        transitions.push({
-          machine: name, flowId, seq: record.seq, from: outcome.start ? undefined : from, to: working.state,
-          external: outcome.entered !== undefined, event: record.event,
-        });
+        if (host.reportTransition) {
+          (transitions ??= []).push({
+            machine: name, flowId, seq: record.seq, from: outcome.start ? undefined : from, to: working.state,
+            external: outcome.entered !== undefined, event: record.event,
+          });
+        }
         if (outcome.entered !== undefined) entered = outcome.entered;
         started ||= outcome.start;
         if (outcome.ended) {
@@ -149,15 +144,17 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         [armedDeadline] = await host.timers.arm(name, flowId, working.entry, [{ id: "deadline", state: "", ms: definition.deadline.ms, kind: "deadline" }]);
       }
 
+      const headSeq = events[0]?.seq ?? 0;
       const reply = await commitFlow(host.redis, keys, {
         token: lease.token,
         epoch,
         expectedVersion: version,
         applied,
         pop: processed,
-        headSeq: events[0]?.seq ?? 0,
+        headSeq,
         state: working.state,
-        ctxJson: JSON.stringify(working.ctx),
+        // Actions replace the context object when they change it (transition.ts): the same object is the stored JSON.
+        ctxJson: working.ctx === flow.ctx ? "" : JSON.stringify(working.ctx),
         // A state entered without timers still records its entry token (a timer event of an older entry must not match).
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
         deadlinePacked: armedDeadline ? host.timers.pack([armedDeadline]) : ended && deadline ? "-" : "",
@@ -179,20 +176,21 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
 
       metrics.commits++;
       metrics.applied += applied;
-      metrics.unhandled += unhandled.length;
+      metrics.unhandled += unhandled?.length ?? 0;
       metrics.droppedTimers += dropped;
       if (deadLetter) {
         metrics.deadLettered++;
         failing = undefined;
       }
-      for (const info of transitions) host.reportTransition(info);
-      for (const info of unhandled) host.reportUnhandled(info);
-      const leftBehind = [...(armed && timers.length > 0 ? timers : []), ...(ended && deadline ? [deadline] : [])];
-      if (leftBehind.length > 0) {
+      version += applied;
+      if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
+      if (transitions) for (const info of transitions) host.reportTransition?.(info);
+      if (unhandled) for (const info of unhandled) host.reportUnhandled(info);
+      if ((armed && timers.length > 0) || (ended && deadline)) {
+        const leftBehind = [...(armed && timers.length > 0 ? timers : []), ...(ended && deadline ? [deadline] : [])];
         host.timers.cancel(leftBehind).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));
       }
       flow = working;
-      version += applied;
       if (armed) timers = armed;
       if (armedDeadline) deadline = armedDeadline;
 
@@ -215,6 +213,6 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
     host.reportError(error, { machine: name, flowId, attempt: 0, phase: "commit" });
     await lease.release().catch(() => undefined);
   } finally {
-    clearInterval(heartbeat);
+    host.heartbeats.remove(beat);
   }
 }

@@ -7,8 +7,9 @@ import type { HandlersOf, MachineDefinition } from "./definition.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
 import { FlowClosedError, FlowExistsError, FlowNotFoundError, HandlerMissingError, ReplicationError, RuntimeClosedError } from "./errors.js";
 import { readFlowHash } from "./flow-hash.js";
+import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
-import { assertFlowId, flowKeys, pendingKey, pendingMember, pendingShard } from "./keys.js";
+import { assertFlowId, flowKeys, pendingEligibleMs, pendingKey, pendingMember, pendingShard } from "./keys.js";
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
 import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
 import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
@@ -24,6 +25,8 @@ interface Machine extends RegisteredMachine {
 }
 
 type Phase = "created" | "running" | "closing" | "closed";
+
+const noop = () => undefined;
 
 export class FlowRuntime {
   private readonly options: ResolvedOptions;
@@ -43,12 +46,20 @@ export class FlowRuntime {
   /** Flows this process is draining now (pending members). */
   private readonly draining = new Set<string>();
   private readonly sleepers = new Set<() => void>();
+  /** Pending member → when this process last added it (its clock, ms). */
+  private readonly pendingAdded = new Map<string, number>();
+  private readonly pendingRefreshMs: number;
+  /** The WAIT in flight on the connection, and the one that acks arriving meanwhile share. */
+  private replicationWait: Promise<number> | undefined;
+  private queuedReplicationWait: Promise<number> | undefined;
   private readonly instance = `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   private tokens = 0;
   private readonly host: DrainHost;
+  private readonly heartbeats: Heartbeats;
 
   constructor(private readonly config: FlowRuntimeOptions) {
     this.options = resolveOptions(config);
+    this.pendingRefreshMs = Math.floor(this.options.sweepIntervalMs / 4);
     const { connectTimeoutMs, replicas, replicationTimeoutMs } = this.options;
     // WAIT blocks for up to its own timeout: the command bound must not cut it short.
     const commandTimeoutMs = replicas > 0 ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
@@ -60,19 +71,22 @@ export class FlowRuntime {
     );
     this.redlock = this.lockConnections.length > 0 ? new RedlockLocks(this.lockConnections.map((c) => c.redis), this.options.lockTtlMs) : undefined;
     this.timerStore = new TimerStore(this.redis, { shards: this.options.timerShards });
+    this.heartbeats = new Heartbeats(Math.max(50, Math.floor(this.options.lockTtlMs / 3)), () => void this.counters.lockLost++);
     const runtime = this;
     this.host = {
       redis: this.redis,
       options: this.options,
       metrics: this.counters,
       timers: this.timerStore,
+      heartbeats: this.heartbeats,
       get closing() {
         return runtime.phase === "closing" || runtime.phase === "closed";
       },
       sleep: (ms) => this.sleep(ms),
       reportError: (error, context) => this.reportError(error, context),
       reportUnhandled: (info) => this.reportUnhandled(info),
-      reportTransition: (info) => this.callHook(() => this.config.onTransition?.(info)),
+      reportTransition: config.onTransition ? (info) => this.callHook(() => config.onTransition?.(info)) : undefined,
+      reportCommit: config.onCommit ? (info) => this.callHook(() => config.onCommit?.(info)) : undefined,
       recheck: (machine, flowId) => {
         // After the drain that called this has returned and left `draining`.
         setImmediate(() => this.track(this.recheck(machine, flowId)));
@@ -160,6 +174,7 @@ export class FlowRuntime {
     await this.timerService?.stop();
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     this.phase = "closed";
+    this.heartbeats.stop();
     await Promise.all([this.connection, ...this.lockConnections].map((c) => closeConnection(c.redis)));
   }
 
@@ -205,7 +220,12 @@ export class FlowRuntime {
     await this.enqueue(name, flowId, JSON.stringify({ type: "fsm.start" }), options.eventId ?? "", { ctxJson: JSON.stringify(ctx), machine });
   }
 
-  /** The ack: one round trip (the pending-index ZADD rides in front of the enqueue script). */
+  /**
+   * The ack: one round trip. The pending-index ZADD rides in front of the enqueue script on the
+   * same connection, but a process that drains skips it while its own last ZADD for the flow is
+   * younger than a quarter of the sweep interval (see keys.ts for why that is safe). A process
+   * that does not drain backdates its entry so the sweeper takes the flow over without waiting.
+   */
   private async enqueue(name: string, flowId: string, eventJson: string, eventId: string, start: { ctxJson: string; machine: Machine } | undefined, internal = false): Promise<void> {
     const keys = flowKeys(name, flowId);
     const registered = this.machines.get(name);
@@ -213,15 +233,22 @@ export class FlowRuntime {
     const token = processes && !this.redlock ? this.newToken() : "";
     const member = pendingMember(name, flowId);
     const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax } = this.options;
-    const args = { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax };
+    const decidedAt = Date.now();
+    // With `replicated`, the ZADD is always sent: a duplicate's WAIT must cover the original's write (see below).
+    const indexed = !processes || this.options.replicas > 0 || this.needsPendingEntry(member, decidedAt);
     let reply: EnqueueReply;
     try {
-      const indexed = this.redis.zadd(pendingKey(pendingShard(name, flowId, this.options.pendingShards)), Date.now(), member);
+      const index = indexed ? this.addPending(name, flowId, member, processes, decidedAt) : undefined;
       const enqueued = start
-        ? startFlow(this.redis, keys, { ...args, initial: start.machine.definition.initial, ctxJson: start.ctxJson, machineVersion: start.machine.definition.version })
-        : enqueueEvent(this.redis, keys, args);
-      [reply] = await Promise.all([enqueued, indexed]);
+        ? startFlow(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, start.machine.definition.initial, start.ctxJson, start.machine.definition.version)
+        : enqueueEvent(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax);
+      reply = index ? (await Promise.all([enqueued, index]))[0] : await enqueued;
+      // A stall between the decision to skip and the enqueue reaching Redis may have outlasted the
+      // entry's margin against removal: add it again rather than reason about how long it was.
+      if (!indexed && Date.now() - decidedAt >= this.pendingRefreshMs) await this.addPending(name, flowId, member, processes, Date.now());
     } catch (error) {
+      // The ZADD may not have happened: the next enqueue must not count on it.
+      this.pendingAdded.delete(member);
       throw asUnavailable(this.connection.address, error);
     }
     switch (reply.kind) {
@@ -252,11 +279,51 @@ export class FlowRuntime {
     const { replicas, replicationTimeoutMs } = this.options;
     let confirmed: number;
     try {
-      confirmed = Number(await this.redis.wait(replicas, replicationTimeoutMs));
+      confirmed = await this.nextReplicationWait();
     } catch (error) {
       throw asUnavailable(this.connection.address, error);
     }
     if (confirmed < replicas) throw new ReplicationError(replicas, confirmed, replicationTimeoutMs);
+  }
+
+  /**
+   * One WAIT answers every ack that joined it. A WAIT covers every write this connection made
+   * before it, so an ack whose enqueue has replied may join any WAIT sent from now on, never one
+   * already in flight. A blocked WAIT also holds up the commands pipelined behind it on this
+   * connection, so at most one is in flight and one queued, however many acks wait.
+   */
+  private nextReplicationWait(): Promise<number> {
+    if (!this.replicationWait) return this.sendReplicationWait();
+    this.queuedReplicationWait ??= this.replicationWait.then(noop, noop).then(() => {
+      this.queuedReplicationWait = undefined;
+      return this.sendReplicationWait();
+    });
+    return this.queuedReplicationWait;
+  }
+
+  private sendReplicationWait(): Promise<number> {
+    const wait = this.redis.wait(this.options.replicas, this.options.replicationTimeoutMs).then(Number);
+    this.replicationWait = wait;
+    const done = () => {
+      if (this.replicationWait === wait) this.replicationWait = undefined;
+    };
+    wait.then(done, done);
+    return wait;
+  }
+
+  /** True unless this process added the flow's pending entry itself less than `pendingRefreshMs` ago. */
+  private needsPendingEntry(member: string, now: number): boolean {
+    const added = this.pendingAdded.get(member);
+    return added === undefined || now - added >= this.pendingRefreshMs;
+  }
+
+  private addPending(name: string, flowId: string, member: string, processes: boolean, now: number): Promise<unknown> {
+    const key = pendingKey(pendingShard(name, flowId, this.options.pendingShards));
+    if (!processes) return this.redis.zadd(key, now - pendingEligibleMs(this.options.sweepIntervalMs), member);
+    // Forgetting is always safe (it only costs a ZADD), so the map is bounded by clearing it.
+    if (this.pendingAdded.size >= 100_000) this.pendingAdded.clear();
+    this.pendingAdded.set(member, now);
+    return this.redis.zadd(key, now, member);
   }
 
   private newToken(): string {

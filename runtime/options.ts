@@ -37,6 +37,18 @@ export interface TransitionInfo {
   event: { readonly type: string };
 }
 
+/** One accepted commit: the flow's queued events `firstSeq` … `firstSeq + events - 1` are consumed (applied, unhandled, dropped or dead-lettered). */
+export interface CommitInfo {
+  machine: string;
+  flowId: string;
+  /** The flow's version after the commit (the count of events applied with an effect). */
+  version: number;
+  /** Queue sequence of the first event the commit consumed (1 = the start event). */
+  firstSeq: number;
+  /** How many queued events it consumed (0 for a commit that only released the flow). */
+  events: number;
+}
+
 export interface FlowRuntimeOptions {
   /** The flows' Redis: a URL (`redis://host:port`), ioredis options, or `{ cluster: [seed nodes] }` for a Redis Cluster. */
   redis: RedisTarget;
@@ -81,6 +93,8 @@ export interface FlowRuntimeOptions {
   onUnhandled?: (info: UnhandledEvent) => void;
   /** Told about every event committed with an effect, in commit order per flow. */
   onTransition?: (info: TransitionInfo) => void;
+  /** Told about every commit Redis accepted, after it replied: which queued events it consumed. */
+  onCommit?: (info: CommitInfo) => void;
   onError?: (error: unknown, context: ErrorContext) => void;
 }
 

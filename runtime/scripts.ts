@@ -11,7 +11,7 @@ const include = read("include/flow.lua");
 
 /** Script name → [file, number of keys, needs the shared include]. */
 const scriptFiles = {
-  fsmFlowEnqueue: ["enqueue.lua", 4, true],
+  fsmFlowEnqueue: ["enqueue.lua", 4, false],
   fsmFlowStart: ["start.lua", 4, true],
   fsmFlowCommit: ["commit.lua", 5, false],
   fsmFlowClaim: ["claim.lua", 3, true],
@@ -74,17 +74,6 @@ export interface Snapshot {
   events: EventRecord[];
 }
 
-export interface EnqueueArgs {
-  eventId: string;
-  eventJson: string;
-  /** "" to only enqueue (Redlock mode, or a runtime that does not process). */
-  token: string;
-  ttlMs: number;
-  batch: number;
-  seenTtlMs: number;
-  seenMax: number;
-}
-
 export type EnqueueReply =
   | { kind: "unknown" | "closed" | "duplicate" | "exists" }
   | { kind: "queued"; seq: number }
@@ -106,21 +95,20 @@ function parseEnqueue(reply: Reply): EnqueueReply {
   return { kind: kind as "unknown" | "closed" | "duplicate" | "exists" };
 }
 
-const keyList = (keys: FlowKeys) => [keys.state, keys.queue, keys.lock, keys.seen];
-
-export async function enqueueEvent(redis: FlowRedis, keys: FlowKeys, args: EnqueueArgs): Promise<EnqueueReply> {
-  const { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax } = args;
-  return parseEnqueue(await commands(redis).fsmFlowEnqueue(...keyList(keys), eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax));
+// Positional arguments: these run once per event, and an argument object per call is garbage.
+export async function enqueueEvent(
+  redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, token: string,
+  ttlMs: number, batch: number, seenTtlMs: number, seenMax: number,
+): Promise<EnqueueReply> {
+  return parseEnqueue(await commands(redis).fsmFlowEnqueue(keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax));
 }
 
 export async function startFlow(
-  redis: FlowRedis,
-  keys: FlowKeys,
-  args: EnqueueArgs & { initial: string; ctxJson: string; machineVersion: number },
+  redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, token: string,
+  ttlMs: number, batch: number, seenTtlMs: number, seenMax: number, initial: string, ctxJson: string, machineVersion: number,
 ): Promise<EnqueueReply> {
-  const { eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion } = args;
   return parseEnqueue(
-    await commands(redis).fsmFlowStart(...keyList(keys), eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion),
+    await commands(redis).fsmFlowStart(keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion),
   );
 }
 
@@ -133,6 +121,7 @@ export interface CommitArgs {
   /** Sequence of the queue head that the pop removes (checked). */
   headSeq: number;
   state: string;
+  /** "" = unchanged since the last commit (or the snapshot). */
   ctxJson: string;
   /** TimerStore.pack of the timers armed on entering a state (it carries the entry token); "" = unchanged. */
   timersPacked: string;

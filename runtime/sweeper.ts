@@ -1,7 +1,7 @@
 // The sweeper: finds flows in the pending index whose queue has events and whose owner is gone, and hands them to the runtime.
 import type { FlowRedis } from "./connection.js";
 
-import { parsePendingMember, pendingKey } from "./keys.js";
+import { parsePendingMember, pendingEligibleMs, pendingKey } from "./keys.js";
 
 export interface SweepHost {
   readonly redis: FlowRedis;
@@ -46,18 +46,20 @@ export class Sweeper {
   }
 
   /**
-   * One pass over every shard, oldest entries first. Any entry may be taken over (a flow that
-   * keeps receiving events from processes that do not drain must not starve), but only entries
-   * older than one interval are removed: a younger one may belong to a sender whose enqueue has
-   * not run yet (on a Cluster the ZADD and the enqueue go to different nodes).
+   * One pass over every shard, oldest entries first, of the entries old enough to matter (see
+   * keys.ts): a flow that just had an event has a live owner or a lock that has not expired.
+   * Only entries older than one interval are removed: a younger one may belong to a sender whose
+   * enqueue has not run yet (on a Cluster the ZADD and the enqueue go to different nodes).
    */
   private async pass(): Promise<void> {
-    const olderThan = Date.now() - this.host.intervalMs;
+    const now = Date.now();
+    const olderThan = now - this.host.intervalMs;
+    const eligible = now - pendingEligibleMs(this.host.intervalMs);
     for (let shard = 0; shard < this.host.shards && !this.stopped; shard++) {
       const key = pendingKey(shard);
       let reply: string[];
       try {
-        reply = await this.host.redis.zrangebyscore(key, "-inf", "+inf", "WITHSCORES", "LIMIT", 0, PER_SHARD);
+        reply = await this.host.redis.zrangebyscore(key, "-inf", eligible, "WITHSCORES", "LIMIT", 0, PER_SHARD);
       } catch (error) {
         this.host.reportError(error);
         return;

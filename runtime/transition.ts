@@ -36,20 +36,64 @@ function guardHolds(guard: GuardData, handlers: CallableHandlers, ctx: unknown, 
   return guard.or.some((g) => guardHolds(g, handlers, ctx, event));
 }
 
-/** The first clause whose guard holds, scope by scope; `[else]` holds when reached (no earlier clause of its scope held). */
-function chooseClause(scopes: readonly (readonly ClauseData[] | undefined)[], handlers: CallableHandlers, ctx: unknown, event: unknown): ClauseData | undefined {
-  for (const clauses of scopes) {
-    for (const clause of clauses ?? []) {
-      if (clause.guard === undefined || clause.guard === "else") return clause;
-      if (guardHolds(clause.guard, handlers, ctx, event)) return clause;
-    }
+/** The first clause of one scope whose guard holds; `[else]` holds when reached (no earlier clause of its scope held). */
+function chooseClause(clauses: readonly ClauseData[] | undefined, handlers: CallableHandlers, ctx: unknown, event: unknown): ClauseData | undefined {
+  if (clauses === undefined) return undefined;
+  for (const clause of clauses) {
+    if (clause.guard === undefined || clause.guard === "else") return clause;
+    if (guardHolds(clause.guard, handlers, ctx, event)) return clause;
   }
   return undefined;
 }
 
+function merge(next: WorkingFlow, update: unknown): void {
+  if (update !== null && typeof update === "object") next.ctx = { ...next.ctx, ...(update as Record<string, unknown>) };
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function";
+}
+
+/**
+ * Runs `actions` in order, merging each one's context update. Synchronous actions (the common
+ * case) cost no promise at all: this returns a promise only once an action returned one.
+ */
+function runActions(handlers: CallableHandlers, actions: readonly string[], next: WorkingFlow, event: AnyEvent, io: ActionIO, from = 0): Promise<void> | undefined {
+  for (let i = from; i < actions.length; i++) {
+    const update = handlers.actions[actions[i]!]!(next.ctx, event, io);
+    if (isPromiseLike(update)) return finishActions(update, handlers, actions, next, event, io, i + 1);
+    merge(next, update);
+  }
+  return undefined;
+}
+
+async function finishActions(pending: PromiseLike<unknown>, handlers: CallableHandlers, actions: readonly string[], next: WorkingFlow, event: AnyEvent, io: ActionIO, from: number): Promise<void> {
+  merge(next, await pending);
+  const rest = runActions(handlers, actions, next, event, io, from);
+  if (rest) await rest;
+}
+
+/** Exit actions of the current state, the clause's actions, then the target's entry actions. */
+async function enter(definition: MachineDefinition, handlers: CallableHandlers, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string, actions: readonly string[], event: AnyEvent, io: ActionIO, epoch: number): Promise<Outcome> {
+  const from = definition.states[flow.state];
+  const to = definition.states[target];
+  if (!to) throw new Error(`machine ${definition.name}: transition to undeclared state '${target}'`);
+  let pending = from && from.exit.length > 0 ? runActions(handlers, from.exit, next, event, io) : undefined;
+  if (pending) await pending;
+  pending = runActions(handlers, actions, next, event, io);
+  if (pending) await pending;
+  next.state = target;
+  next.entry = `${epoch}.${io.seq}`;
+  pending = runActions(handlers, to.entry, next, event, io);
+  if (pending) await pending;
+  return { kind: "applied", entered: target, ended: to.final, start: false };
+}
+
 /**
  * Applies `event` (sequence `seq`) to a copy of `flow`. Throws what a guard or action throws;
- * `flow` itself is never changed, so a failed event leaves nothing behind.
+ * `flow` itself is never changed, so a failed event leaves nothing behind. The context object is
+ * replaced, never changed in place, when an action returns an update: an unchanged `ctx` (same
+ * object) means an unchanged context.
  */
 export async function applyEvent(
   definition: MachineDefinition,
@@ -60,54 +104,39 @@ export async function applyEvent(
   /** The processor's fencing epoch: part of every entry token, so a stale holder's timers never match. */
   epoch: number,
 ): Promise<AppliedEvent> {
-  const next: WorkingFlow = { ...flow };
-  const run = async (actions: readonly string[]) => {
-    for (const name of actions) {
-      const update = await handlers.actions[name]!(next.ctx, event, io);
-      if (update !== null && typeof update === "object") next.ctx = { ...next.ctx, ...(update as Record<string, unknown>) };
-    }
-  };
-  const enter = async (target: string, actions: readonly string[]) => {
-    const from = definition.states[flow.state];
-    const to = definition.states[target];
-    if (!to) throw new Error(`machine ${definition.name}: transition to undeclared state '${target}'`);
-    await run(from?.exit ?? []);
-    await run(actions);
-    next.state = target;
-    next.entry = `${epoch}.${io.seq}`;
-    await run(to.entry);
-    return { kind: "applied", entered: target, ended: to.final, start: false } as const;
-  };
+  const next: WorkingFlow = { state: flow.state, ctx: flow.ctx, entry: flow.entry };
 
   if (event.type === "fsm.start") {
     const initial = definition.states[definition.initial];
     if (!initial) throw new Error(`machine ${definition.name}: initial state '${definition.initial}' is not declared`);
     next.state = definition.initial;
     next.entry = `${epoch}.${io.seq}`;
-    await run(initial.entry);
+    const pending = runActions(handlers, initial.entry, next, event, io);
+    if (pending) await pending;
     return { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true } };
   }
 
   if (event.type === "fsm.deadline") {
     if (!definition.deadline) return { next, outcome: { kind: "dropped" } };
-    return { next, outcome: await enter(definition.deadline.target, definition.deadline.actions) };
+    return { next, outcome: await enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, event, io, epoch) };
   }
 
-  let scopes: (readonly ClauseData[] | undefined)[];
+  let clause: ClauseData | undefined;
   if (event.type === "fsm.timer") {
     if (event.state !== flow.state || event.entry !== flow.entry) return { next, outcome: { kind: "dropped" } };
     const timer = definition.states[flow.state]?.timers.find((t) => t.id === event.timer);
     if (!timer) return { next, outcome: { kind: "dropped" } };
-    scopes = [timer.clauses];
+    clause = chooseClause(timer.clauses, handlers, next.ctx, event);
   } else {
-    scopes = [definition.states[flow.state]?.on[event.type], definition.on[event.type]];
+    clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event) ??
+      chooseClause(definition.on[event.type], handlers, next.ctx, event);
   }
 
-  const clause = chooseClause(scopes, handlers, next.ctx, event);
   if (!clause) return { next, outcome: { kind: "unhandled" } };
   if (clause.target === undefined) {
-    await run(clause.actions);
+    const pending = runActions(handlers, clause.actions, next, event, io);
+    if (pending) await pending;
     return { next, outcome: { kind: "applied", ended: false, start: false } };
   }
-  return { next, outcome: await enter(clause.target, clause.actions) };
+  return { next, outcome: await enter(definition, handlers, flow, next, clause.target, clause.actions, event, io, epoch) };
 }

@@ -2,7 +2,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { FlowRuntime, type FlowClient } from "../../runtime/index.js";
 import { BenchCall, EVENTS_PER_FLOW, benchCallHandlers, benchCallStartContext } from "./bench-call.js";
-import { connectionsWithFlowScripts, observeFsmcCommits } from "./fsmc-commit-observer.js";
 import type { FlowDriver, FlowDriverFactory } from "./flow-driver.js";
 
 /** Queue sequence 1 is the flow's start event; event `seq` (0-based) of the workload is queue sequence seq + 2. */
@@ -11,45 +10,32 @@ const FIRST_EVENT_QUEUE_SEQ = 2;
 /** The baselines pipeline automatically (ioredis `enableAutoPipelining`); so does fsmc unless BENCH_FSMC_AUTO_PIPELINING=0. */
 const AUTO_PIPELINING = process.env.BENCH_FSMC_AUTO_PIPELINING !== "0";
 
-function flowIdOfStateKey(stateKey: string): string {
-  // fsm:{<machine>:<flowId>}:s
-  return stateKey.slice(stateKey.indexOf(":", stateKey.indexOf("{")) + 1, stateKey.lastIndexOf("}"));
-}
-
 export const createDriver: FlowDriverFactory = async (options) => {
   const url = new URL(options.redisUrl);
   let runtime: FlowRuntime | undefined;
   let client: FlowClient<typeof BenchCall> | undefined;
   let sentFlows: readonly string[] = [];
+  /** Set while a round runs: the runtime's onCommit hook reports through it. */
+  let committed: ((flowId: string, seq: number) => void) | undefined;
   const driver: FlowDriver = {
-    async prepare(roundId, flowIds, onCommitted) {
+    async prepare(_roundId, flowIds, onCommitted) {
       sentFlows = flowIds;
-      const warmUpFlowId = `${roundId}-warm-up-${options.processIndex}`;
-      let warmUpCommitted = false;
-      observeFsmcCommits((stateKey, firstSeq, count) => {
-        const flowId = flowIdOfStateKey(stateKey);
-        if (flowId === warmUpFlowId) warmUpCommitted = true;
-        for (let queueSeq = firstSeq; queueSeq < firstSeq + count; queueSeq++) {
-          if (queueSeq >= FIRST_EVENT_QUEUE_SEQ) onCommitted(flowId, queueSeq - FIRST_EVENT_QUEUE_SEQ);
-        }
-      });
+      committed = onCommitted;
+      // The runtime and its timer store define their Lua scripts when constructed, before any
+      // command opens an auto-pipeline, so auto-pipelining can be on from the start.
       runtime = new FlowRuntime({
-        redis: { host: url.hostname, port: Number(url.port), enableAutoPipelining: false },
+        redis: { host: url.hostname, port: Number(url.port), enableAutoPipelining: AUTO_PIPELINING },
         consistency: options.consistency === "replicated" ? { replicas: options.replicas } : "fast",
+        onCommit: ({ flowId, firstSeq, events }) => {
+          if (!committed) return;
+          for (let queueSeq = firstSeq; queueSeq < firstSeq + events; queueSeq++) {
+            if (queueSeq >= FIRST_EVENT_QUEUE_SEQ) committed(flowId, queueSeq - FIRST_EVENT_QUEUE_SEQ);
+          }
+        },
       });
       client = runtime.register(BenchCall, benchCallHandlers);
       await runtime.start();
       const started = client;
-      // One start with auto-pipelining off makes the runtime define its scripts; then switch it on
-      // (see connectionsWithFlowScripts for why not from the start).
-      await started.start(warmUpFlowId, benchCallStartContext(warmUpFlowId));
-      // The timer service defines its scripts at its first poll (every 50 ms).
-      await sleep(200);
-      for (let waited = 0; !warmUpCommitted; waited += 20) {
-        if (waited > 5_000) throw new Error("fsmc: no commit observed for the warm-up flow; did the arguments of runtime/lua/commit.lua change?");
-        await sleep(20);
-      }
-      for (const redis of connectionsWithFlowScripts()) redis.options.enableAutoPipelining = AUTO_PIPELINING;
       await Promise.all(flowIds.map((flowId) => started.start(flowId, benchCallStartContext(flowId))));
       // Not timed: wait until every start event is committed, so rounds measure the 20 events only.
       for (;;) {
@@ -63,7 +49,7 @@ export const createDriver: FlowDriverFactory = async (options) => {
       await client.send(flowId, event);
     },
     async finishRound() {
-      observeFsmcCommits(undefined);
+      committed = undefined;
       // Not timed: every flow this process sent to must have applied all its events, in order.
       const reader = client;
       if (reader) {

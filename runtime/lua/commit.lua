@@ -2,7 +2,7 @@
 -- KEYS: 1 state hash, 2 queue, 3 lock, 4 seen ids, 5 dead letters
 -- ARGV: 1 lock token ('' = lock held elsewhere: Redlock mode), 2 epoch, 3 expected version,
 --       4 applied count, 5 pop count, 6 seq of the queue head to pop ('' when pop count is 0),
---       7 state, 8 context JSON, 9 packed timers headed by the entry token ('' = unchanged, '-' = none),
+--       7 state, 8 context JSON ('' = unchanged), 9 packed timers headed by the entry token ('' = unchanged, '-' = none),
 --       10 packed deadline ('' = unchanged, '-' = remove), 11 ended ('1'|'0'), 12 retention ms,
 --       13 lock ttl ms, 14 batch, 15 dead-letter record ('' = none), 16 max dead letters,
 --       17 release even if events remain ('1'|'0')
@@ -26,17 +26,23 @@ end
 
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+-- One HSET and at most one HDEL for every field the commit changes.
 -- `updated` is kept as ms since `created`: a small integer instead of a 13-digit one.
-redis.call('HSET', KEYS[1], 's', ARGV[7], 'c', ARGV[8], 'v', tonumber(f[2]) + tonumber(ARGV[4]), 'u', now_ms - tonumber(f[4] or now_ms))
+local set = { 's', ARGV[7], 'v', tonumber(f[2]) + tonumber(ARGV[4]), 'u', now_ms - tonumber(f[4] or now_ms) }
+-- '' = the context did not change: the stored JSON is already right.
+if ARGV[8] ~= '' then set[#set + 1] = 'c'; set[#set + 1] = ARGV[8] end
 -- '-' (nothing armed) is stored as no field at all: the absent field reads back as nothing armed.
+local gone = {}
 for i, field in ipairs({ 't', 'd' }) do
   local value = ARGV[8 + i]
   if value == '-' then
-    redis.call('HDEL', KEYS[1], field)
+    gone[#gone + 1] = field
   elseif value ~= '' then
-    redis.call('HSET', KEYS[1], field, value)
+    set[#set + 1] = field; set[#set + 1] = value
   end
 end
+redis.call('HSET', KEYS[1], unpack(set))
+if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
 if ARGV[15] ~= '' then
   redis.call('RPUSH', KEYS[5], ARGV[15])
   redis.call('LTRIM', KEYS[5], -tonumber(ARGV[16]), -1)
@@ -59,8 +65,14 @@ if ARGV[11] == '1' then
 end
 
 -- Releasing only when the queue is empty, in the same script as the pop, closes the lost-wakeup
--- window: an event enqueued after this point finds the lock free and takes it itself.
-if redis.call('LLEN', KEYS[2]) == 0 or ARGV[17] == '1' then
+-- window: an event enqueued after this point finds the lock free and takes it itself. The next
+-- events are read at once: an empty read is the empty queue, a full one is the reply.
+if ARGV[17] == '1' then
+  release()
+  return { 'released' }
+end
+local events = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[14]) - 1)
+if #events == 0 then
   release()
   return { 'released' }
 end
@@ -73,4 +85,4 @@ if token ~= '' then
     redis.call('SET', KEYS[3], token, 'PX', ARGV[13])
   end
 end
-return { 'more', redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[14]) - 1) }
+return { 'more', events }

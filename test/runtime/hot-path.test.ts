@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { ActionIO, TransitionInfo, UnhandledEvent } from "../../runtime/index.js";
+import type { ActionIO, CommitInfo, TransitionInfo, UnhandledEvent } from "../../runtime/index.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
@@ -14,6 +14,7 @@ const pool = new RuntimePool();
 const unhandled: UnhandledEvent[] = [];
 const ios: ActionIO[] = [];
 const transitions: TransitionInfo[] = [];
+const commits: CommitInfo[] = [];
 let call: Awaited<ReturnType<RuntimePool["call"]>>["client"];
 let runtime: Awaited<ReturnType<RuntimePool["call"]>>["runtime"];
 
@@ -21,7 +22,7 @@ test.before(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
   ({ runtime, client: call } = await pool.call(
-    { redis: server.url, onUnhandled: (info) => unhandled.push(info), onTransition: (info) => transitions.push(info) },
+    { redis: server.url, onUnhandled: (info) => unhandled.push(info), onTransition: (info) => transitions.push(info), onCommit: (info) => commits.push(info) },
     { onAction: (_name, _event, io) => void ios.push(io) },
   ));
 });
@@ -46,6 +47,26 @@ test("start creates the flow in its initial state with defaults under the start 
   assert.equal(flow.context, { notes: [], digits: "9", trail: [], caller: "+3312345" });
   assert.is(flow.machineVersion, 2);
   assert.ok(flow.created > 0 && flow.updated >= flow.created);
+});
+
+test("onCommit reports every accepted commit: together they consume each queued event once, in order", async () => {
+  await call.start("commits-1", { caller: "a" });
+  for (let n = 1; n <= 10; n++) await call.send("commits-1", { type: "Note", n });
+  await settled("commits-1", 11);
+  const mine = commits.filter((info) => info.flowId === "commits-1" && info.events > 0);
+  const seqs = mine.flatMap((info) => Array.from({ length: info.events }, (_, i) => info.firstSeq + i));
+  assert.equal(seqs, Array.from({ length: 11 }, (_, i) => i + 1));
+  assert.is(mine.at(-1)?.version, 11);
+  assert.ok(mine.every((info) => info.machine === "Call"));
+});
+
+test("a context no action changed is left as stored, and one an action changed is written", async () => {
+  await call.start("ctx-1", { caller: "a" });
+  await call.send("ctx-1", { type: "Answered" });
+  await call.send("ctx-1", { type: "Note", n: 7 });
+  const flow = await settled("ctx-1", 3);
+  assert.equal(flow.context.notes, [7]);
+  assert.is(flow.context.caller, "a");
 });
 
 test("get returns undefined for a flow that was never started", async () => {

@@ -6,9 +6,9 @@ local function now_ms()
 end
 
 -- The record is built by concatenation so the event's JSON is stored byte for byte
--- (cjson would round numbers to 14 digits).
+-- (cjson would round numbers to 14 digits). enqueue.lua builds the same record inline.
 local function event_record(seq, id, now, event_json)
-  return '{"seq":' .. seq .. ',"id":' .. cjson.encode(id) .. ',"at":' .. now .. ',"event":' .. event_json .. '}'
+  return '{"seq":' .. seq .. ',"id":' .. (id == '' and '""' or cjson.encode(id)) .. ',"at":' .. now .. ',"event":' .. event_json .. '}'
 end
 
 -- Remembers an explicit event id for idempotent retries: bounded by age and by count.
