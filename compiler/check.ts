@@ -1,6 +1,6 @@
 // Parses `.fsm` sources and runs every check family over all their machines together.
 import type { Diagnostic, FileAst, MachineAst, SourceFile } from "./ast.js";
-import { checkDeterminism, checkGuardCoverage } from "./checks/determinism.js";
+import { checkDeterminism } from "./checks/determinism.js";
 import { checkLiveness } from "./checks/liveness.js";
 import { checkNames } from "./checks/names.js";
 import { checkReachability } from "./checks/reachability.js";
@@ -43,14 +43,15 @@ function machinesWithoutSyntaxErrors(file: FileAst, syntaxErrors: readonly Diagn
  * run on every machine; checks of what is missing only on `intact` ones (no syntax errors).
  */
 export function checkMachines(machines: readonly MachineAst[], intact: readonly MachineAst[] = machines): Diagnostic[] {
+  const determinism = checkDeterminism(machines, intact);
   return [
     ...checkNames(machines),
     ...checkStructure(machines),
     ...checkTypes(machines),
-    ...checkDeterminism(machines),
+    ...determinism.order,
     ...checkReferences(intact),
     ...checkRequiredStates(intact),
-    ...checkGuardCoverage(intact),
+    ...determinism.coverage,
     ...checkReachability(intact),
     ...checkLiveness(intact),
     ...checkUsage(intact),

@@ -1,5 +1,5 @@
 // Determinism: clauses that can never be taken (FSM301), misplaced `[else]` (FSM302), events guarded clauses may leave unhandled (FSM303).
-import type { ClauseAst, Diagnostic, MachineAst, SourceRange } from "../ast.js";
+import type { ClauseAst, Diagnostic, MachineAst, SourceRange, StateAst } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import { positionText } from "./ranges.js";
 
@@ -61,6 +61,60 @@ function groupByTrigger(clauses: readonly ClauseAst[], eventsOnly = false): Clau
   return groups;
 }
 
+/** `scanTriggers` found a clause that can never be taken or a misplaced `[else]`: FSM301 or FSM302 to report. */
+const outOfOrder = 1;
+/** `scanTriggers` found an event whose clauses are all guarded, with no `[else]`: FSM303 unless a machine-level clause catches it. */
+const uncaughtEvent = 2;
+
+const sawGuarded = 1;
+const sawCatchAll = 2;
+
+/** Reused by every call of `scanTriggers`: per group of clauses with one trigger, its first clause and what was seen. */
+const scanHeads: ClauseAst[] = [];
+const scanSeen: number[] = [];
+
+/**
+ * What one scope's clauses may have to report (`outOfOrder`, `uncaughtEvent`), found in one pass without building the
+ * groups; nearly every state has nothing, and only the rest are grouped and reported on. More than `scanLimit` distinct
+ * triggers are not scanned: the result then says that both may apply.
+ */
+function scanTriggers(clauses: readonly ClauseAst[]): number {
+  let groups = 0;
+  let found = 0;
+  for (const clause of clauses) {
+    const trigger = clause.trigger;
+    let g = 0;
+    while (g < groups && !sameTrigger(scanHeads[g]!.trigger, trigger)) g++;
+    if (g === groups) {
+      if (groups === scanLimit) {
+        found = outOfOrder | uncaughtEvent;
+        break;
+      }
+      scanHeads[groups] = clause;
+      scanSeen[groups] = 0;
+      groups++;
+    }
+    const seen = scanSeen[g]!;
+    // Any clause after a catch-all of its trigger is FSM301 (or FSM302 after an `[else]`).
+    if ((seen & sawCatchAll) !== 0) found |= outOfOrder;
+    const guard = clause.guard;
+    if (guard === undefined) {
+      scanSeen[g] = seen | sawCatchAll;
+    } else if (guard.kind === "else") {
+      if ((seen & sawGuarded) === 0) found |= outOfOrder;
+      scanSeen[g] = seen | sawCatchAll;
+    } else {
+      scanSeen[g] = seen | sawGuarded;
+    }
+  }
+  for (let g = 0; g < groups; g++) {
+    if (scanSeen[g] === sawGuarded && scanHeads[g]!.trigger.kind === "event") found |= uncaughtEvent;
+  }
+  // Drop the references so the scratch list does not keep a checked AST alive.
+  scanHeads.length = 0;
+  return found;
+}
+
 function checkClauseOrder(file: string, group: readonly ClauseAst[], scopeText: string, found: Diagnostic[]): void {
   let winner: ClauseAst | undefined;
   let guardedBefore = false;
@@ -96,50 +150,51 @@ function checkClauseOrder(file: string, group: readonly ClauseAst[], scopeText: 
   }
 }
 
-/** FSM301 and FSM302 for all machines. */
-export function checkDeterminism(machines: readonly MachineAst[]): Diagnostic[] {
-  const found: Diagnostic[] = [];
-  for (const machine of machines) {
-    // Final states are skipped: FSM106 covers their clauses.
-    for (const state of machine.states) {
-      if (state.final !== undefined || state.clauses.length === 0) continue;
-      const groups = groupByTrigger(state.clauses);
-      // Lone clauses other than `[else]` are always in order: most states have nothing to check.
-      if (groups.length === state.clauses.length && !state.clauses.some((c) => c.guard?.kind === "else")) continue;
-      const scopeText = `in state '${state.name.text}'`;
-      for (const group of groups) checkClauseOrder(machine.file, group, scopeText, found);
-    }
-    const scopeText = `at machine level in '${machine.name.text}'`;
-    for (const group of groupByTrigger(machine.anyOns)) checkClauseOrder(machine.file, group, scopeText, found);
-  }
-  return found;
-}
-
 /** A clause that is taken whenever no earlier one is: unguarded or `[else]`. */
 function catchesAll(clause: ClauseAst): boolean {
   return clause.guard === undefined || clause.guard.kind === "else";
 }
 
-/** FSM303: in a state every clause for an event is guarded, no `[else]`, and no machine-level clause catches the rest. */
-export function checkGuardCoverage(machines: readonly MachineAst[]): Diagnostic[] {
-  const found: Diagnostic[] = [];
-  for (const machine of machines) {
-    const caughtByMachine = new Set<string>();
-    for (const c of machine.anyOns) if (c.trigger.kind === "event" && catchesAll(c)) caughtByMachine.add(c.trigger.event.text);
-    for (const state of machine.states) {
-      if (state.final !== undefined) continue;
-      // Only guarded clauses can leave an event unhandled: a state without any has nothing to report.
-      if (!state.clauses.some((c) => c.guard !== undefined && c.guard.kind !== "else")) continue;
-      for (const group of groupByTrigger(state.clauses, true)) {
-        const last = group[group.length - 1]!;
-        if (last.trigger.kind !== "event" || group.some(catchesAll) || caughtByMachine.has(last.trigger.event.text)) continue;
-        const event = last.trigger.event.text;
-        found.push(
-          diagnostic("FSM303", machine.file, last.trigger.event.range,
-            `every 'on ${event}' clause in state '${state.name.text}' is guarded and there is no [else]: a ${event} event for which no guard holds is left unhandled; add 'on ${event} [else] …' or an unguarded clause`),
-        );
-      }
-    }
+/** FSM303 for one state: in it every clause for an event is guarded, no `[else]`, and no machine-level clause catches the rest. */
+function checkStateCoverage(machine: MachineAst, state: StateAst, caughtByMachine: ReadonlySet<string>, found: Diagnostic[]): void {
+  for (const group of groupByTrigger(state.clauses, true)) {
+    const last = group[group.length - 1]!;
+    if (last.trigger.kind !== "event" || group.some(catchesAll) || caughtByMachine.has(last.trigger.event.text)) continue;
+    const event = last.trigger.event.text;
+    found.push(
+      diagnostic("FSM303", machine.file, last.trigger.event.range,
+        `every 'on ${event}' clause in state '${state.name.text}' is guarded and there is no [else]: a ${event} event for which no guard holds is left unhandled; add 'on ${event} [else] …' or an unguarded clause`),
+    );
   }
-  return found;
+}
+
+export interface DeterminismFindings {
+  /** FSM301 and FSM302, for every machine. */
+  order: Diagnostic[];
+  /** FSM303, for intact machines only: clauses lost to a syntax error could be the missing `[else]`. */
+  coverage: Diagnostic[];
+}
+
+/** The determinism family. `intact` lists the machines of `machines` that parsed whole; each state's clauses are scanned once for both. */
+export function checkDeterminism(machines: readonly MachineAst[], intact: readonly MachineAst[] = machines): DeterminismFindings {
+  const findings: DeterminismFindings = { order: [], coverage: [] };
+  const covered = new Set(intact);
+  for (const machine of machines) {
+    const checksCoverage = covered.has(machine);
+    const caughtByMachine = new Set<string>();
+    if (checksCoverage) for (const c of machine.anyOns) if (c.trigger.kind === "event" && catchesAll(c)) caughtByMachine.add(c.trigger.event.text);
+    // Final states are skipped: FSM106 covers their clauses.
+    for (const state of machine.states) {
+      if (state.final !== undefined || state.clauses.length === 0) continue;
+      const scan = scanTriggers(state.clauses);
+      if ((scan & outOfOrder) !== 0) {
+        const scopeText = `in state '${state.name.text}'`;
+        for (const group of groupByTrigger(state.clauses)) checkClauseOrder(machine.file, group, scopeText, findings.order);
+      }
+      if (checksCoverage && (scan & uncaughtEvent) !== 0) checkStateCoverage(machine, state, caughtByMachine, findings.coverage);
+    }
+    const scopeText = `at machine level in '${machine.name.text}'`;
+    for (const group of groupByTrigger(machine.anyOns)) checkClauseOrder(machine.file, group, scopeText, findings.order);
+  }
+  return findings;
 }

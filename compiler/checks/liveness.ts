@@ -12,7 +12,7 @@ export function checkLiveness(machines: readonly MachineAst[]): Diagnostic[] {
     if (graph === undefined) return [];
     const { reachable } = searchFromInitial(graph);
     return machine.states.flatMap((state, i) =>
-      !reachable[i] || state.final !== undefined || state.clauses.some((c) => c.trigger.kind === "after")
+      reachable[i] === 0 || state.final !== undefined || state.clauses.some((c) => c.trigger.kind === "after")
         ? []
         : [
             diagnostic("FSM203", machine.file, state.name.range,

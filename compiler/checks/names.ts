@@ -82,41 +82,50 @@ type NameKind = "machine" | "context field" | "event" | "event field" | "state" 
 const usedAsGuard = 1;
 const usedAsAction = 2;
 
-interface HandlerNames {
-  guards: Name[];
-  actions: Name[];
-  /** Each distinct handler name with the roles it is used in (`usedAsGuard`, `usedAsAction` or both). */
-  roles: Map<string, number>;
-}
-
-function addAll(handlers: HandlerNames, names: readonly Name[], role: number): void {
-  const into = role === usedAsGuard ? handlers.guards : handlers.actions;
-  for (const name of names) {
-    into.push(name);
-    const roles = handlers.roles.get(name.text);
-    if (roles === undefined) handlers.roles.set(name.text, role);
-    else if ((roles & role) === 0) handlers.roles.set(name.text, roles | role);
-  }
-}
-
-/** Guard and action names of a machine, each list in the order FSM113 reports them (guards by clause; actions of entries and exits, then of clauses, then of deadlines). */
-function handlerNames(machine: MachineAst): HandlerNames {
-  const handlers: HandlerNames = { guards: [], actions: [], roles: new Map() };
+/**
+ * Visits every guard and action name of a machine; each role's names come in the order FSM113 reports them (guards by
+ * clause; actions of entries and exits, then of clauses, then of deadlines).
+ */
+function forEachHandlerName(machine: MachineAst, visit: (name: Name, role: number) => void): void {
   for (const state of machine.states) {
-    for (const list of state.entries) addAll(handlers, list.actions, usedAsAction);
-    for (const list of state.exits) addAll(handlers, list.actions, usedAsAction);
+    for (const list of state.entries) for (const name of list.actions) visit(name, usedAsAction);
+    for (const list of state.exits) for (const name of list.actions) visit(name, usedAsAction);
   }
   const guards: Name[] = [];
-  const clauseGuards = (clause: ClauseAst) => {
-    guards.length = 0;
-    guardNames(clause.guard, guards);
-    addAll(handlers, guards, usedAsGuard);
-    addAll(handlers, clause.actions, usedAsAction);
+  const clauseNames = (clause: ClauseAst) => {
+    if (clause.guard !== undefined) {
+      guards.length = 0;
+      guardNames(clause.guard, guards);
+      for (const name of guards) visit(name, usedAsGuard);
+    }
+    for (const name of clause.actions) visit(name, usedAsAction);
   };
-  for (const state of machine.states) for (const clause of state.clauses) clauseGuards(clause);
-  for (const clause of machine.anyOns) clauseGuards(clause);
-  for (const deadline of machine.deadlines) addAll(handlers, deadline.actions, usedAsAction);
-  return handlers;
+  for (const state of machine.states) for (const clause of state.clauses) clauseNames(clause);
+  for (const clause of machine.anyOns) clauseNames(clause);
+  for (const deadline of machine.deadlines) for (const name of deadline.actions) visit(name, usedAsAction);
+}
+
+/**
+ * Each distinct handler name of a machine with the roles it is used in (`usedAsGuard`, `usedAsAction` or both). Only
+ * the distinct texts are kept: the uses themselves are visited again in the rare case that something is to be reported.
+ */
+function handlerRoles(machine: MachineAst): Map<string, number> {
+  const roles = new Map<string, number>();
+  forEachHandlerName(machine, (name, role) => {
+    const known = roles.get(name.text);
+    if (known === undefined) roles.set(name.text, role);
+    else if ((known & role) === 0) roles.set(name.text, known | role);
+  });
+  return roles;
+}
+
+/** The uses of guard and action names in `role`, in the order of `forEachHandlerName`. */
+function handlerUses(machine: MachineAst, role: number): Name[] {
+  const uses: Name[] = [];
+  forEachHandlerName(machine, (name, r) => {
+    if (r === role) uses.push(name);
+  });
+  return uses;
 }
 
 /**
@@ -138,18 +147,18 @@ function forEachDeclaredName(machine: MachineAst, visit: (name: Name, kind: Name
  * FSM101: guards and actions share one namespace of handler names (DSL.md), so one name
  * cannot be both; reported once per name, at its first use in the role it took second.
  */
-export function checkHandlerNameClashes(machine: MachineAst, handlers: HandlerNames = handlerNames(machine)): Diagnostic[] {
+export function checkHandlerNameClashes(machine: MachineAst, roles: ReadonlyMap<string, number> = handlerRoles(machine)): Diagnostic[] {
   // The common case needs no ordering: no name is used both ways, so nothing clashes.
   let clashes = false;
-  for (const roles of handlers.roles.values()) if (roles === (usedAsGuard | usedAsAction)) clashes = true;
+  for (const used of roles.values()) if (used === (usedAsGuard | usedAsAction)) clashes = true;
   if (!clashes) return [];
 
   const firstUse = new Map<string, { name: Name; kind: string }>();
   const reported = new Set<string>();
   const found: Diagnostic[] = [];
   const uses = [
-    ...handlers.guards.map((name) => ({ name, kind: "guard" })),
-    ...handlers.actions.map((name) => ({ name, kind: "action" })),
+    ...handlerUses(machine, usedAsGuard).map((name) => ({ name, kind: "guard" })),
+    ...handlerUses(machine, usedAsAction).map((name) => ({ name, kind: "action" })),
   ].sort((a, b) => a.name.range.start.offset - b.name.range.start.offset);
   for (const use of uses) {
     const earlier = firstUse.get(use.name.text);
@@ -167,7 +176,7 @@ export function checkHandlerNameClashes(machine: MachineAst, handlers: HandlerNa
 }
 
 /** FSM113: names that generated code could not use verbatim. */
-export function checkReservedNames(machine: MachineAst, handlers: HandlerNames = handlerNames(machine)): Diagnostic[] {
+export function checkReservedNames(machine: MachineAst, roles: ReadonlyMap<string, number> = handlerRoles(machine)): Diagnostic[] {
   const found: Diagnostic[] = [];
   const report = (name: Name, kind: NameKind) => {
     const because = reservedBecause(name.text);
@@ -178,10 +187,10 @@ export function checkReservedNames(machine: MachineAst, handlers: HandlerNames =
   forEachDeclaredName(machine, report);
   // Handler names repeat a few distinct texts many times: each use is looked at only when some text is reserved.
   let anyReserved = false;
-  for (const text of handlers.roles.keys()) if (reservedBecause(text) !== undefined) anyReserved = true;
+  for (const text of roles.keys()) if (reservedBecause(text) !== undefined) anyReserved = true;
   if (anyReserved) {
-    for (const name of handlers.guards) report(name, "guard");
-    for (const name of handlers.actions) report(name, "action");
+    for (const name of handlerUses(machine, usedAsGuard)) report(name, "guard");
+    for (const name of handlerUses(machine, usedAsAction)) report(name, "action");
   }
   for (const event of machine.events) {
     for (const field of event.fields) {
@@ -201,8 +210,8 @@ export function checkNames(machines: readonly MachineAst[]): Diagnostic[] {
   const found = checkDuplicateMachines(machines);
   for (const machine of machines) {
     // Both checks read every guard and action name: collected once.
-    const handlers = handlerNames(machine);
-    found.push(...checkDuplicateDeclarations(machine), ...checkHandlerNameClashes(machine, handlers), ...checkReservedNames(machine, handlers));
+    const roles = handlerRoles(machine);
+    found.push(...checkDuplicateDeclarations(machine), ...checkHandlerNameClashes(machine, roles), ...checkReservedNames(machine, roles));
   }
   return found;
 }

@@ -2,13 +2,15 @@
 import type { Diagnostic, MachineAst } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import { searchFromInitial, statesReachingFinal, type ForwardSearch } from "./graph-search.js";
-import { buildStateGraph, type StateGraph } from "./state-graph.js";
+import { buildStateGraph, edgeLabel, type StateGraph } from "./state-graph.js";
 import { trapRegions, type TrapRegion } from "./trap-regions.js";
 
 function checkUnreachable(graph: StateGraph, search: ForwardSearch): Diagnostic[] {
+  // Nearly always every state is reachable: then there is no message to build.
+  if (search.order.length === graph.states.length) return [];
   const initialName = graph.states[graph.initial]!.name.text;
   return graph.states.flatMap((state, i) =>
-    search.reachable[i]
+    search.reachable[i] === 1
       ? []
       : [
           diagnostic("FSM201", graph.machine.file, state.name.range,
@@ -20,8 +22,8 @@ function checkUnreachable(graph: StateGraph, search: ForwardSearch): Diagnostic[
 /** `Ringing -[Answered]-> Greeting -[after 10s]-> Hold`, following breadth-first parents back to the initial state. */
 function shortestPathText(graph: StateGraph, search: ForwardSearch, to: number): string {
   const steps: string[] = [graph.states[to]!.name.text];
-  for (let link = search.parent[to]; link !== undefined; link = search.parent[link.from]) {
-    steps.push(`-[${link.edge.label}]->`, graph.states[link.from]!.name.text);
+  for (let state = to; search.parentState[state]! !== -1; state = search.parentState[state]!) {
+    steps.push(`-[${edgeLabel(graph, search.parentEdge[state]!)}]->`, graph.states[search.parentState[state]!]!.name.text);
   }
   return steps.reverse().join(" ");
 }
@@ -35,7 +37,7 @@ function trapMessage(graph: StateGraph, search: ForwardSearch, region: TrapRegio
     return states.length > namesShown ? `${shown} and ${states.length - namesShown} more` : shown;
   };
   const single = region.states.length === 1;
-  const hasDeadline = graph.deadline.length > 0;
+  const hasDeadline = graph.deadlineStart < graph.to.length;
   const entry = region.states.reduce((best, s) => (orderOf[s]! < orderOf[best]! ? s : best));
   const parts = region.parts.length > 1 ? ` Its strongly connected parts, in the order flows pass them: ${region.parts.map((p) => `{${names(p)}}`).join(", ")}.` : "";
   const path =
@@ -53,10 +55,17 @@ function trapMessage(graph: StateGraph, search: ForwardSearch, region: TrapRegio
 
 function checkTraps(graph: StateGraph, search: ForwardSearch): Diagnostic[] {
   // Without any final state every state is trapped; FSM107 already says so.
-  if (!graph.isFinal.includes(true)) return [];
+  if (!graph.isFinal.includes(1)) return [];
   const reaches = statesReachingFinal(graph);
-  const trapped = graph.states.map((_, i) => search.reachable[i]! && !reaches[i]);
-  if (!trapped.includes(true)) return [];
+  const trapped = new Uint8Array(graph.states.length);
+  let anyTrapped = false;
+  for (let i = 0; i < trapped.length; i++) {
+    if (search.reachable[i] === 1 && reaches[i] === 0) {
+      trapped[i] = 1;
+      anyTrapped = true;
+    }
+  }
+  if (!anyTrapped) return [];
   const orderOf = new Array<number>(graph.states.length).fill(Number.POSITIVE_INFINITY);
   search.order.forEach((state, position) => (orderOf[state] = position));
   return trapRegions(graph, trapped).map((region) =>

@@ -24,13 +24,19 @@ function findRoot(parentOf: number[], node: number): number {
  * every trapped state to each trapped target; one hub node stands for them so the subgraph
  * stays linear.
  */
-export function trapRegions(graph: StateGraph, trapped: readonly boolean[]): TrapRegion[] {
-  const members = graph.states.flatMap((_, i) => (trapped[i] ? [i] : []));
+export function trapRegions(graph: StateGraph, trapped: Uint8Array): TrapRegion[] {
+  const { to, ownStart } = graph;
+  const members = graph.states.flatMap((_, i) => (trapped[i] === 1 ? [i] : []));
   const local = new Map(members.map((state, i) => [state, i]));
-  const trappedEverywhere = graph.everywhere.flatMap((e) => (trapped[e.to] ? [local.get(e.to)!] : []));
+  const trappedTargets = (first: number, end: number): number[] => {
+    const targets: number[] = [];
+    for (let edge = first; edge < end; edge++) if (trapped[to[edge]!] === 1) targets.push(local.get(to[edge]!)!);
+    return targets;
+  };
+  const trappedEverywhere = trappedTargets(ownStart[graph.states.length]!, graph.deadlineStart);
   const hub = trappedEverywhere.length > 0 ? members.length : -1;
   const successors: number[][] = members.map((state) => {
-    const targets = graph.own[state]!.flatMap((e) => (trapped[e.to] ? [local.get(e.to)!] : []));
+    const targets = trappedTargets(ownStart[state]!, ownStart[state + 1]!);
     if (hub !== -1) targets.push(hub);
     return targets;
   });
