@@ -18,7 +18,7 @@ export const rounds = 7;
 /** The target of BENCHMARKS.md: a 5,000-state spec checked in at most this many milliseconds. */
 export const checkTargetMs = 500;
 
-/** Parse only: tokens, CST and AST, no checks. */
+/** Parse only: tokens and AST, no checks. */
 export function parseStage(source: SourceFile): void {
   const { diagnostics } = parseSource(source);
   if (diagnostics.length > 0) throw new Error(`synthetic spec does not parse clean: ${diagnostics[0]?.message}`);
