@@ -2,28 +2,15 @@
 import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TimerStore, timerShardKey, type ArmedTimer } from "../../runtime/timers/index.js";
+import { TimerStore, type ArmedTimer } from "../../runtime/timers/index.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { startServiceProcess, type ServiceProcess } from "./timers-support/processes.js";
+import { timersLeft, until } from "./timers-support/shards.js";
 
 let server: RedisServer;
 let redis: Redis;
 let store: TimerStore;
 const processes: ServiceProcess[] = [];
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const limit = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > limit) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function timersLeft(): Promise<number> {
-  let total = 0;
-  for (let shard = 0; shard < store.shards; shard++) total += await redis.zcard(timerShardKey(shard));
-  return total;
-}
 
 test.before(async () => {
   server = await startRedis();
@@ -51,7 +38,7 @@ test("timers claimed by a process that is SIGKILLed are delivered by another onc
   const killedAt = Date.now();
   const recorder = await startServiceProcess(server.url, "record", 400);
   processes.push(recorder);
-  await until(async () => (await redis.hlen("test:deliveries")) === armed.length && (await timersLeft()) === 0, 10_000);
+  await until(async () => (await redis.hlen("test:deliveries")) === armed.length && (await timersLeft(redis, store)) === 0, 10_000);
   const counts = await redis.hgetall("test:deliveries");
   assert.equal(Object.keys(counts).sort(), armed.map((a) => a.member).sort());
   assert.ok(Object.values(counts).every((n) => n === "1"), "a timer was delivered twice");
@@ -70,7 +57,7 @@ test("10,000 timers across 2 processes: every one delivered and acked exactly on
     if (pipeline.length === 500) members.push(...(await Promise.all(pipeline.splice(0))).flat().map((t) => t.member));
   }
   members.push(...(await Promise.all(pipeline)).flat().map((t) => t.member));
-  await until(async () => (await redis.hlen("test:deliveries")) === 10_000 && (await timersLeft()) === 0, 30_000);
+  await until(async () => (await redis.hlen("test:deliveries")) === 10_000 && (await timersLeft(redis, store)) === 0, 30_000);
   const [statsA, statsB] = await Promise.all([a.stop(), b.stop()]);
   const counts = await redis.hgetall("test:deliveries");
   const duplicates = Object.values(counts).filter((n) => n !== "1").length;

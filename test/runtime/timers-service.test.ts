@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { TimerService, TimerStore, timerShardKey, type DueTimer, type TimerSpec } from "../../runtime/timers/index.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
+import { timersLeft, until } from "./timers-support/shards.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -17,20 +18,6 @@ function startService(deliver: (timer: DueTimer) => Promise<void>, options: Cons
   services.push(service);
   service.start();
   return service;
-}
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const limit = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > limit) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-async function timersLeft(): Promise<number> {
-  let total = 0;
-  for (let shard = 0; shard < store.shards; shard++) total += await redis.zcard(timerShardKey(shard));
-  return total;
 }
 
 test.before(async () => {
@@ -123,7 +110,7 @@ test("stop waits for deliveries in flight and acks them", async () => {
   await service.stop();
   assert.ok(finished);
   assert.is(service.stats.acked, 1);
-  assert.is(await timersLeft(), 0);
+  assert.is(await timersLeft(redis, store), 0);
 });
 
 test("a timer armed in this process for sooner than the next poll wakes the service early", async () => {
