@@ -1,10 +1,10 @@
 // `fsmc flows inspect|unlock|stuck`: operations on live flows in Redis, for people on call.
-import { Redis } from "ioredis";
 import type { Argv, CommandModule } from "yargs";
 
 import { InvalidFlowIdError } from "../errors.js";
 import { assertFlowId } from "../keys.js";
 import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type FlowInspection } from "../ops.js";
+import { withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
 
 interface FlowArgs {
@@ -15,15 +15,6 @@ interface FlowArgs {
   json: boolean;
 }
 
-function address(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
-  } catch {
-    return url;
-  }
-}
-
 const flowArguments = (yargs: Argv) =>
   yargs
     .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec (e.g. InboundCall)" })
@@ -32,18 +23,8 @@ const flowArguments = (yargs: Argv) =>
     .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers" })
     .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<FlowArgs>;
 
-interface Servers {
-  redis: Redis;
-  /** Redlock lock servers, when `--locks` was given (each may be unreachable: reported per server). */
-  locks: { name: string; redis: Redis }[];
-}
-
-function openRedis(url: string): Redis {
-  return new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
-}
-
-/** Connects (bounded, no retries), runs `work`, closes; an unreachable flows Redis is one clear line and exit 1. */
-async function withRedis(command: string, args: FlowArgs, work: (servers: Servers) => Promise<void>): Promise<void> {
+/** Validates the flow id (exit 2 when bad), then runs `work` against the servers. */
+async function withRedis(command: string, args: FlowArgs, work: (servers: OpsServers) => Promise<void>): Promise<void> {
   try {
     assertFlowId(args.flowId);
   } catch (error) {
@@ -52,27 +33,7 @@ async function withRedis(command: string, args: FlowArgs, work: (servers: Server
     process.exitCode = 2;
     return;
   }
-  const redis = openRedis(args.redis);
-  const locks = args.locks.map((url) => ({ name: address(url), redis: openRedis(url) }));
-  for (const lock of locks) lock.redis.on("error", () => {});
-  // The socket error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
-  let socketError: Error | undefined;
-  redis.on("error", (error: Error) => (socketError ??= error));
-  try {
-    try {
-      await redis.connect();
-    } catch (error) {
-      const detail = socketError?.message ?? (error instanceof Error ? error.message : String(error));
-      process.stderr.write(`fsmc flows ${command}: cannot reach Redis at ${address(args.redis)} (${detail})\n`);
-      process.exitCode = 1;
-      return;
-    }
-    await Promise.all(locks.map((lock) => lock.redis.connect().catch(() => undefined)));
-    await work({ redis, locks });
-  } finally {
-    redis.disconnect();
-    for (const lock of locks) lock.redis.disconnect();
-  }
+  await withOpsRedis(command, args.redis, args.locks, work);
 }
 
 const time = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());

@@ -1,7 +1,7 @@
 // `fsmc flows stuck`: lists flows past their deadline, orphaned queues and dead-lettered events.
-import { Redis } from "ioredis";
 import type { Argv, CommandModule } from "yargs";
 import { listStuckFlows, type StuckFlows } from "../watchdog.js";
+import { withOpsRedis } from "./ops-connection.js";
 
 interface StuckArgs {
   redis: string;
@@ -11,15 +11,6 @@ interface StuckArgs {
   grace: number;
   redeliver: boolean;
   "timer-shards": number;
-}
-
-function address(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
-  } catch {
-    return url;
-  }
 }
 
 function seconds(ms: number): string {
@@ -51,38 +42,13 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
       .option("grace", { type: "number", default: 5_000, describe: "A deadline overdue by less than this (ms) is not reported" })
       .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
       .option("timer-shards", { type: "number", default: 16, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
-  handler: async (args) => {
-    const open = (url: string) => new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
-    const redis = open(args.redis);
-    // A lock server that is down counts as not holding the lock (the quorum of the others decides).
-    const locks = args.locks.map(open);
-    for (const lock of locks) lock.on("error", () => {});
-    // The socket error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
-    let socketError: Error | undefined;
-    redis.on("error", (error: Error) => (socketError ??= error));
-    try {
-      try {
-        await redis.connect();
-      } catch (error) {
-        const detail = socketError?.message ?? (error instanceof Error ? error.message : String(error));
-        process.stderr.write(`fsmc flows stuck: cannot reach Redis at ${address(args.redis)} (${detail})\n`);
-        process.exitCode = 1;
-        return;
-      }
-      await Promise.all(locks.map((lock) => lock.connect().catch(() => undefined)));
+  handler: (args) =>
+    withOpsRedis("stuck", args.redis, args.locks, async ({ redis, locks }) => {
       const report = await listStuckFlows(redis, {
         lockTtlMs: args["lock-ttl"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"],
-        ...(locks.length > 0 ? { lockServers: locks } : {}),
+        ...(locks.length > 0 ? { lockServers: locks.map((lock) => lock.redis) } : {}),
       });
       process.stdout.write(args.json ? `${JSON.stringify(report, (_, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n` : renderText(report));
       process.exitCode = 0;
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`fsmc flows stuck: Redis at ${address(args.redis)} failed: ${detail}\n`);
-      process.exitCode = 1;
-    } finally {
-      redis.disconnect();
-      for (const lock of locks) lock.disconnect();
-    }
-  },
+    }),
 };
