@@ -7,7 +7,7 @@ import { flowKeys } from "./keys.js";
 import type { Lease } from "./lease.js";
 import type { RuntimeCounters } from "./metrics.js";
 import type { CommitInfo, ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
-import { commitFlow, type EventRecord, type Snapshot } from "./scripts.js";
+import type { EventRecord, HotPathScripts, Snapshot } from "./scripts.js";
 import type { ArmedTimer, TimerStore } from "./timers/index.js";
 import { applyEvent, type CallableHandlers, type WorkingFlow } from "./transition.js";
 
@@ -19,6 +19,7 @@ export interface RegisteredMachine {
 /** What a drain needs from the runtime that runs it. */
 export interface DrainHost {
   readonly redis: FlowRedis;
+  readonly scripts: HotPathScripts;
   readonly options: ResolvedOptions;
   readonly metrics: RuntimeCounters;
   readonly timers: TimerStore;
@@ -145,7 +146,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       }
 
       const headSeq = events[0]?.seq ?? 0;
-      const reply = await commitFlow(host.redis, keys, {
+      const reply = await host.scripts.commit(keys, {
         token: lease.token,
         epoch,
         expectedVersion: version,
@@ -159,11 +160,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
         deadlinePacked: armedDeadline ? host.timers.pack([armedDeadline]) : ended && deadline ? "-" : "",
         ended,
-        retentionMs: options.retentionMs,
-        ttlMs: options.lockTtlMs,
-        batch: options.batch,
         deadLetter,
-        deadLetterMax: options.deadLetterMax,
         release: host.closing,
       });
       if (reply.kind === "stale") {

@@ -13,7 +13,7 @@ import { assertFlowId, flowKeys, pendingEligibleMs, pendingKey, pendingMember, p
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
 import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
 import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
-import { claimFlow, defineFlowScripts, enqueueEvent, fenceFlow, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
+import { claimFlow, defineFlowScripts, fenceFlow, HotPathScripts, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
 import { Sweeper } from "./sweeper.js";
 import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from "./timers/index.js";
 import { startWatchdog, type StuckFlows } from "./watchdog.js";
@@ -56,6 +56,7 @@ export class FlowRuntime {
   private tokens = 0;
   private readonly host: DrainHost;
   private readonly heartbeats: Heartbeats;
+  private readonly hotPath: HotPathScripts;
 
   constructor(private readonly config: FlowRuntimeOptions) {
     this.options = resolveOptions(config);
@@ -65,6 +66,8 @@ export class FlowRuntime {
     const commandTimeoutMs = replicas > 0 ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
     this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs });
     defineFlowScripts(this.redis);
+    const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall } = this.options;
+    this.hotPath = new HotPathScripts(this.redis, { ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall });
     // Lock servers must fail fast when down (no offline queue): a quorum of the others still decides.
     this.lockConnections = (config.locks ?? []).map((target) =>
       connect(target, { commandTimeoutMs: Math.max(100, Math.floor(this.options.lockTtlMs / 4)), connectTimeoutMs, offlineQueue: false }),
@@ -75,6 +78,7 @@ export class FlowRuntime {
     const runtime = this;
     this.host = {
       redis: this.redis,
+      scripts: this.hotPath,
       options: this.options,
       metrics: this.counters,
       timers: this.timerStore,
@@ -241,7 +245,7 @@ export class FlowRuntime {
       const index = indexed ? this.addPending(name, flowId, member, processes, decidedAt) : undefined;
       const enqueued = start
         ? startFlow(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, start.machine.definition.initial, start.ctxJson, start.machine.definition.version)
-        : enqueueEvent(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax);
+        : this.hotPath.enqueue(keys, eventId, eventJson, token);
       reply = index ? (await Promise.all([enqueued, index]))[0] : await enqueued;
       // A stall between the decision to skip and the enqueue reaching Redis may have outlasted the
       // entry's margin against removal: add it again rather than reason about how long it was.

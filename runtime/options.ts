@@ -65,6 +65,13 @@ export interface FlowRuntimeOptions {
   idempotencyMaxIds?: number;
   /** Most events applied per commit. Default 32. */
   batch?: number;
+  /**
+   * Most flows whose enqueues (or commits) issued in the same tick share one script call. Sharing
+   * makes an event cheaper for this process and for Redis when many flows are active; each flow's
+   * step in a shared call is the same as alone. 1 sends every step on its own. Always 1 on a Redis
+   * Cluster, where one call must stay in one slot. Default 128.
+   */
+  flowsPerCall?: number;
   /** Handler failures: attempts before the event is dead-lettered, and the exponential backoff. */
   retry?: { maxAttempts?: number; baseMs?: number; maxMs?: number };
   /** Most dead letters kept per flow. Default 1 000. */
@@ -106,6 +113,7 @@ export interface ResolvedOptions {
   seenTtlMs: number;
   seenMax: number;
   batch: number;
+  flowsPerCall: number;
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -128,6 +136,12 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return v;
 }
 
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const v = positive(name, value, fallback);
+  if (!Number.isInteger(v)) throw new RangeError(`FlowRuntime option ${name} must be a whole number, got ${v}`);
+  return v;
+}
+
 export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
   const consistency = o.consistency ?? "fast";
   const replicas = consistency === "fast" ? 0 : consistency === "replicated" ? 1 : positive("consistency.replicas", consistency.replicas, 1);
@@ -146,6 +160,7 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
     seenTtlMs: positive("idempotencyWindowMs", o.idempotencyWindowMs, DAY_MS),
     seenMax: positive("idempotencyMaxIds", o.idempotencyMaxIds, 1_000),
     batch: positive("batch", o.batch, 32),
+    flowsPerCall: typeof o.redis === "object" && "cluster" in o.redis ? 1 : positiveInteger("flowsPerCall", o.flowsPerCall, 128),
     maxAttempts: positive("retry.maxAttempts", o.retry?.maxAttempts, 5),
     retryBaseMs: positive("retry.baseMs", o.retry?.baseMs, 100),
     retryMaxMs: positive("retry.maxMs", o.retry?.maxMs, 10_000),

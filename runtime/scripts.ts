@@ -2,18 +2,22 @@
 import { readFileSync } from "node:fs";
 import type { FlowRedis } from "./connection.js";
 
+import { ReplyError } from "ioredis";
+
 import type { FlowKeys } from "./keys.js";
+import { ScriptBatch } from "./script-batch.js";
 import { entryOfPacked } from "./timers/packed.js";
 
 const luaDir = new URL("./lua/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
 const include = read("include/flow.lua");
 
-/** Script name → [file, number of keys, needs the shared include]. */
+/** Script name → [file, number of keys (undefined: given first, per call), needs the shared include]. */
 const scriptFiles = {
-  fsmFlowEnqueue: ["enqueue.lua", 4, false],
+  // The hot path's scripts take any number of flows per call (HotPathScripts below).
+  fsmFlowEnqueue: ["enqueue.lua", undefined, false],
   fsmFlowStart: ["start.lua", 4, true],
-  fsmFlowCommit: ["commit.lua", 5, false],
+  fsmFlowCommit: ["commit.lua", undefined, false],
   fsmFlowClaim: ["claim.lua", 3, true],
   fsmFlowFence: ["fence.lua", 2, true],
   fsmFlowExtend: ["extend.lua", 2, false],
@@ -24,10 +28,10 @@ const scriptFiles = {
 
 type ScriptName = keyof typeof scriptFiles;
 type Reply = string | number | null | Reply[];
-type ScriptCommands = { [K in ScriptName]: (...keysAndArgs: (string | number)[]) => Promise<Reply> };
+type ScriptCommands = { [K in ScriptName]: (...keysAndArgs: (string | number | readonly (string | number)[])[]) => Promise<Reply> };
 
-const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
-for (const [name, [file, numberOfKeys, withInclude]] of Object.entries(scriptFiles) as [ScriptName, readonly [string, number, boolean]][]) {
+const sources = new Map<ScriptName, { lua: string; numberOfKeys: number | undefined }>();
+for (const [name, [file, numberOfKeys, withInclude]] of Object.entries(scriptFiles) as [ScriptName, readonly [string, number | undefined, boolean]][]) {
   sources.set(name, { lua: withInclude ? `${include}\n${read(file)}` : read(file), numberOfKeys });
 }
 
@@ -83,24 +87,13 @@ function parseRecords(reply: Reply): EventRecord[] {
   return (reply as string[]).map((text) => JSON.parse(text) as EventRecord);
 }
 
-function parseSnapshot(reply: Reply): Snapshot {
+function parseSnapshot(reply: Reply, only?: { seq: number; eventId: string; eventJson: string }): Snapshot {
   const [epoch, state, ctx, version, timers, deadline, events] = reply as [number, string, string, string, string, string, Reply];
-  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: parseRecords(events) };
-}
-
-function parseEnqueue(reply: Reply): EnqueueReply {
-  const [kind, seq, snapshot] = reply as [string, number?, Reply?];
-  if (kind === "queued") return { kind, seq: Number(seq) };
-  if (kind === "locked") return { kind, seq: Number(seq), snapshot: parseSnapshot(snapshot ?? []) };
-  return { kind: kind as "unknown" | "closed" | "duplicate" | "exists" };
-}
-
-// Positional arguments: these run once per event, and an argument object per call is garbage.
-export async function enqueueEvent(
-  redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, token: string,
-  ttlMs: number, batch: number, seenTtlMs: number, seenMax: number,
-): Promise<EnqueueReply> {
-  return parseEnqueue(await commands(redis).fsmFlowEnqueue(keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax));
+  // enqueue.lua sends back only the enqueue time when the caller's event is the one queued.
+  const records = only && !Array.isArray(events)
+    ? [{ seq: only.seq, id: only.eventId, at: Number(events), event: JSON.parse(only.eventJson) as EventRecord["event"] }]
+    : parseRecords(events);
+  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records };
 }
 
 export async function startFlow(
@@ -128,11 +121,7 @@ export interface CommitArgs {
   /** TimerStore.pack of the deadline armed at start; "" = unchanged, "-" = remove. */
   deadlinePacked: string;
   ended: boolean;
-  retentionMs: number;
-  ttlMs: number;
-  batch: number;
   deadLetter: string;
-  deadLetterMax: number;
   release: boolean;
 }
 
@@ -142,18 +131,104 @@ export type CommitReply =
   | { kind: "released" }
   | { kind: "more"; events: EventRecord[] };
 
-export async function commitFlow(redis: FlowRedis, keys: FlowKeys, a: CommitArgs): Promise<CommitReply> {
-  const reply = (await commands(redis).fsmFlowCommit(
-    keys.state, keys.queue, keys.lock, keys.seen, keys.deadLetters,
-    a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
-    a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.retentionMs,
-    a.ttlMs, a.batch, a.deadLetter, a.deadLetterMax, a.release ? "1" : "0",
-  )) as [string, Reply?, Reply?];
-  const [kind, first, second] = reply;
+/** One flow's reply in a batched call: its own error fails only its own caller. */
+function flowReply(reply: unknown): [string, Reply?, Reply?] {
+  const parts = reply as [string, Reply?, Reply?];
+  if (parts[0] === "error") throw new ReplyError(String(parts[1]));
+  return parts;
+}
+
+function parseEnqueue(reply: unknown, item?: { eventId: string; eventJson: string }): EnqueueReply {
+  // enqueue.lua answers a queued event with its bare sequence number.
+  if (typeof reply === "number") return { kind: "queued", seq: reply };
+  const [kind, seq, snapshot] = flowReply(reply);
+  if (kind === "queued") return { kind, seq: Number(seq) };
+  if (kind === "locked") return { kind, seq: Number(seq), snapshot: parseSnapshot(snapshot ?? [], item && { seq: Number(seq), ...item }) };
+  return { kind: kind as "unknown" | "closed" | "duplicate" | "exists" };
+}
+
+function parseCommit(reply: unknown): CommitReply {
+  const [kind, first, second] = flowReply(reply);
   if (kind === "stale") return { kind, epoch: String(first), version: String(second) };
   if (kind === "ended") return { kind, dropped: Number(first) };
   if (kind === "more") return { kind, events: parseRecords(first ?? []) };
   return { kind: "released" };
+}
+
+/** What the hot path's scripts take from the runtime's options, the same for every call. */
+export interface HotPathSettings {
+  ttlMs: number;
+  batch: number;
+  seenTtlMs: number;
+  seenMax: number;
+  retentionMs: number;
+  deadLetterMax: number;
+  /** Most flows in one enqueue or commit call (1 on Redis Cluster: a call must stay in one slot). */
+  flowsPerCall: number;
+}
+
+interface EnqueueItem {
+  keys: FlowKeys;
+  eventId: string;
+  eventJson: string;
+  token: string;
+}
+
+interface CommitItem {
+  keys: FlowKeys;
+  args: CommitArgs;
+}
+
+/**
+ * enqueue.lua and commit.lua, each fed through a ScriptBatch: the events (and commits) this
+ * process issues for different flows in the same tick share one call.
+ */
+export class HotPathScripts {
+  private readonly enqueues: ScriptBatch<EnqueueItem, EnqueueReply>;
+  private readonly commits: ScriptBatch<CommitItem, CommitReply>;
+
+  constructor(redis: FlowRedis, s: HotPathSettings) {
+    const scripts = commands(redis);
+    this.enqueues = new ScriptBatch<EnqueueItem, EnqueueReply>({
+      maxItems: s.flowsPerCall,
+      parse: parseEnqueue,
+      call: (items) => {
+        const keys: string[] = [];
+        const argv: (string | number)[] = [s.ttlMs, s.batch, s.seenTtlMs, s.seenMax];
+        for (const { keys: k, eventId, eventJson, token } of items) {
+          keys.push(k.state, k.queue, k.lock, k.seen);
+          argv.push(eventId, eventJson, token);
+        }
+        return scripts.fsmFlowEnqueue(keys.length, keys, argv) as Promise<Reply[]>;
+      },
+    });
+    this.commits = new ScriptBatch<CommitItem, CommitReply>({
+      maxItems: s.flowsPerCall,
+      parse: parseCommit,
+      call: (items) => {
+        const keys: string[] = [];
+        const argv: (string | number)[] = [s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax];
+        for (const { keys: k, args: a } of items) {
+          keys.push(k.state, k.queue, k.lock, k.seen, k.deadLetters);
+          argv.push(
+            a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
+            a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
+          );
+        }
+        return scripts.fsmFlowCommit(keys.length, keys, argv) as Promise<Reply[]>;
+      },
+    });
+  }
+
+  /** Appends one event (the ack) and takes the flow's lock when `token` is given and the lock is free. */
+  enqueue(keys: FlowKeys, eventId: string, eventJson: string, token: string): Promise<EnqueueReply> {
+    return this.enqueues.submit({ keys, eventId, eventJson, token });
+  }
+
+  /** Commits a drain's applied events, fenced by its epoch and version. */
+  commit(keys: FlowKeys, args: CommitArgs): Promise<CommitReply> {
+    return this.commits.submit({ keys, args });
+  }
 }
 
 export type ClaimReply = { kind: "gone" | "busy" } | { kind: "empty"; qseq: number } | { kind: "locked"; snapshot: Snapshot };

@@ -1,88 +1,104 @@
--- Commits what a processor applied: fence check, state write, pop, dead letter, and lock release or extension, atomically.
--- KEYS: 1 state hash, 2 queue, 3 lock, 4 seen ids, 5 dead letters
--- ARGV: 1 lock token ('' = lock held elsewhere: Redlock mode), 2 epoch, 3 expected version,
---       4 applied count, 5 pop count, 6 seq of the queue head to pop ('' when pop count is 0),
---       7 state, 8 context JSON ('' = unchanged), 9 packed timers headed by the entry token ('' = unchanged, '-' = none),
---       10 packed deadline ('' = unchanged, '-' = remove), 11 ended ('1'|'0'), 12 retention ms,
---       13 lock ttl ms, 14 batch, 15 dead-letter record ('' = none), 16 max dead letters,
---       17 release even if events remain ('1'|'0')
+-- Commits what processors applied to several flows: per flow the fence check, state write, pop, dead letter, and lock release or extension, atomically.
+-- One call carries the commits that one process's drains reach in the same tick (runtime/script-batch.ts);
+-- each flow's step is the same as if it ran alone, with its own keys and its own reply.
+-- KEYS: per flow i = 0, 1, …: 5i+1 state hash, 5i+2 queue, 5i+3 lock, 5i+4 seen ids, 5i+5 dead letters
+-- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 13i):
+--       a+1 lock token ('' = lock held elsewhere: Redlock mode), a+2 epoch, a+3 expected version,
+--       a+4 applied count, a+5 pop count, a+6 seq of the queue head to pop ('' when pop count is 0),
+--       a+7 state, a+8 context JSON ('' = unchanged), a+9 packed timers headed by the entry token ('' = unchanged, '-' = none),
+--       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
+--       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0')
 -- Hash fields as in include/flow.lua (one letter each).
--- Reply: {'stale', epoch, version} | {'ended', dropped} | {'released'} | {'more', records}
-local f = redis.call('HMGET', KEYS[1], 'e', 'v', 'x', 'a')
-if f[1] ~= ARGV[2] or f[2] ~= ARGV[3] or f[3] then
-  return { 'stale', f[1] or '', f[2] or '' }
+-- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | {'released'} | {'more', records} | {'error', message}
+local t = redis.call('TIME')
+local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local retention = ARGV[1]
+local ttl_ms = ARGV[2]
+local batch = tonumber(ARGV[3])
+local max_dead = tonumber(ARGV[4])
+
+-- Past the fence check the lock is this holder's or gone: every holder that takes a flow's lock
+-- bumps its epoch in the same script (enqueue, start, claim; fence in Redlock mode), and a
+-- force-release bumps it too. So releasing is a plain DEL, and keeping it a plain SET, with no GET.
+local function release(lock, token)
+  if token ~= '' then redis.call('DEL', lock) end
 end
 
-local token = ARGV[1]
-local pop = tonumber(ARGV[5])
-if pop > 0 then
-  -- Only the fenced holder pops, so the head is what it read; checked anyway, never trusted.
-  local head = redis.call('LINDEX', KEYS[2], 0)
-  if not head or string.match(head, '^{"seq":(%d+),') ~= ARGV[6] then
-    return { 'stale', f[1], f[2] }
+local function commit(state, queue, lock, seen, dead, a)
+  local f = redis.call('HMGET', state, 'e', 'v', 'x', 'a')
+  if f[1] ~= ARGV[a + 2] or f[2] ~= ARGV[a + 3] or f[3] then
+    return { 'stale', f[1] or '', f[2] or '' }
   end
-  redis.call('LTRIM', KEYS[2], pop, -1)
+
+  local token = ARGV[a + 1]
+  local pop = tonumber(ARGV[a + 5])
+  if pop > 0 then
+    -- Only the fenced holder pops, so the head is what it read; checked anyway, never trusted:
+    -- on a mismatch the popped records go back where they were.
+    local popped = redis.call('LPOP', queue, pop)
+    if not popped or string.match(popped[1], '^{"seq":(%d+),') ~= ARGV[a + 6] then
+      if popped then
+        for j = #popped, 1, -1 do redis.call('LPUSH', queue, popped[j]) end
+      end
+      return { 'stale', f[1], f[2] }
+    end
+  end
+
+  -- One HSET and at most one HDEL for every field the commit changes.
+  -- `updated` is kept as ms since `created`: a small integer instead of a 13-digit one.
+  local set = { 's', ARGV[a + 7], 'v', tonumber(f[2]) + tonumber(ARGV[a + 4]), 'u', now_ms - tonumber(f[4] or now_ms) }
+  -- '' = the context did not change: the stored JSON is already right.
+  if ARGV[a + 8] ~= '' then set[#set + 1] = 'c'; set[#set + 1] = ARGV[a + 8] end
+  -- '-' (nothing armed) is stored as no field at all: the absent field reads back as nothing armed.
+  local gone = {}
+  local value = ARGV[a + 9]
+  if value == '-' then gone[#gone + 1] = 't' elseif value ~= '' then set[#set + 1] = 't'; set[#set + 1] = value end
+  value = ARGV[a + 10]
+  if value == '-' then gone[#gone + 1] = 'd' elseif value ~= '' then set[#set + 1] = 'd'; set[#set + 1] = value end
+  redis.call('HSET', state, unpack(set))
+  if #gone > 0 then redis.call('HDEL', state, unpack(gone)) end
+  if ARGV[a + 12] ~= '' then
+    redis.call('RPUSH', dead, ARGV[a + 12])
+    redis.call('LTRIM', dead, -max_dead, -1)
+  end
+
+  if ARGV[a + 11] == '1' then
+    local dropped = redis.call('LLEN', queue)
+    redis.call('HSET', state, 'x', 1)
+    redis.call('DEL', queue)
+    release(lock, token)
+    redis.call('PEXPIRE', state, retention)
+    if redis.call('EXISTS', seen) == 1 then redis.call('PEXPIRE', seen, retention) end
+    if redis.call('EXISTS', dead) == 1 then redis.call('PEXPIRE', dead, retention) end
+    return { 'ended', dropped }
+  end
+
+  -- Releasing only when the queue is empty, in the same script as the pop, closes the lost-wakeup
+  -- window: an event enqueued after this point finds the lock free and takes it itself. The next
+  -- events are read at once: an empty read is the empty queue, a full one is the reply.
+  if ARGV[a + 13] == '1' then
+    release(lock, token)
+    return { 'released' }
+  end
+  local events = redis.call('LRANGE', queue, 0, batch - 1)
+  if #events == 0 then
+    release(lock, token)
+    return { 'released' }
+  end
+  -- Extends the lock, or takes it back if it expired while we worked (nobody took it: the epoch still matches).
+  if token ~= '' then redis.call('SET', lock, token, 'PX', ttl_ms) end
+  return { 'more', events }
 end
 
-local now = redis.call('TIME')
-local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
--- One HSET and at most one HDEL for every field the commit changes.
--- `updated` is kept as ms since `created`: a small integer instead of a 13-digit one.
-local set = { 's', ARGV[7], 'v', tonumber(f[2]) + tonumber(ARGV[4]), 'u', now_ms - tonumber(f[4] or now_ms) }
--- '' = the context did not change: the stored JSON is already right.
-if ARGV[8] ~= '' then set[#set + 1] = 'c'; set[#set + 1] = ARGV[8] end
--- '-' (nothing armed) is stored as no field at all: the absent field reads back as nothing armed.
-local gone = {}
-for i, field in ipairs({ 't', 'd' }) do
-  local value = ARGV[8 + i]
-  if value == '-' then
-    gone[#gone + 1] = field
-  elseif value ~= '' then
-    set[#set + 1] = field; set[#set + 1] = value
+local out = {}
+for i = 0, #KEYS / 5 - 1 do
+  local k = 5 * i
+  -- A failing command fails only its own flow's commit, as it would alone.
+  local ok, reply = pcall(commit, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], 4 + 13 * i)
+  if ok then
+    out[i + 1] = reply
+  else
+    out[i + 1] = { 'error', type(reply) == 'table' and tostring(reply.err) or tostring(reply) }
   end
 end
-redis.call('HSET', KEYS[1], unpack(set))
-if #gone > 0 then redis.call('HDEL', KEYS[1], unpack(gone)) end
-if ARGV[15] ~= '' then
-  redis.call('RPUSH', KEYS[5], ARGV[15])
-  redis.call('LTRIM', KEYS[5], -tonumber(ARGV[16]), -1)
-end
-
-local function release()
-  if token ~= '' and redis.call('GET', KEYS[3]) == token then redis.call('DEL', KEYS[3]) end
-end
-
-if ARGV[11] == '1' then
-  local dropped = redis.call('LLEN', KEYS[2])
-  redis.call('HSET', KEYS[1], 'x', 1)
-  redis.call('DEL', KEYS[2])
-  release()
-  local retention = ARGV[12]
-  redis.call('PEXPIRE', KEYS[1], retention)
-  if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('PEXPIRE', KEYS[4], retention) end
-  if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('PEXPIRE', KEYS[5], retention) end
-  return { 'ended', dropped }
-end
-
--- Releasing only when the queue is empty, in the same script as the pop, closes the lost-wakeup
--- window: an event enqueued after this point finds the lock free and takes it itself. The next
--- events are read at once: an empty read is the empty queue, a full one is the reply.
-if ARGV[17] == '1' then
-  release()
-  return { 'released' }
-end
-local events = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[14]) - 1)
-if #events == 0 then
-  release()
-  return { 'released' }
-end
-if token ~= '' then
-  local holder = redis.call('GET', KEYS[3])
-  if holder == token then
-    redis.call('PEXPIRE', KEYS[3], ARGV[13])
-  elseif not holder then
-    -- Expired while we worked, and nobody took it (the epoch still matches): take it back.
-    redis.call('SET', KEYS[3], token, 'PX', ARGV[13])
-  end
-end
-return { 'more', events }
+return out

@@ -1,49 +1,69 @@
--- Appends one event to a flow's queue (the ack) and, when the lock is free and a token is given, takes it.
--- KEYS: 1 state hash, 2 queue, 3 lock, 4 seen ids
--- ARGV: 1 event id ('' = none), 2 event JSON, 3 lock token ('' = do not take the lock), 4 lock ttl ms,
---       5 batch, 6 seen-id ttl ms, 7 max seen ids
--- Reply: {'unknown'} | {'closed'} | {'duplicate'} | {'queued', seq} | {'locked', seq, snapshot}
--- This script runs once per event, so it is kept lean: every field it needs comes from one HMGET,
--- the counters go back with one HSET instead of an HINCRBY each, and it does without the shared
--- include (whose function definitions Lua would build again on every call).
-local token = ARGV[3]
-local f
-if token ~= '' then
-  f = redis.call('HMGET', KEYS[1], 's', 'x', 'q', 'e', 'c', 'v', 't', 'd')
-else
-  f = redis.call('HMGET', KEYS[1], 's', 'x', 'q')
-end
--- Every flow hash has a state field from start.lua on, so a missing one means no flow.
-if not f[1] then return { 'unknown' } end
-local id = ARGV[1]
--- A retry of an acknowledged event is acknowledged again, even if the flow ended since.
-if id ~= '' and redis.call('ZSCORE', KEYS[4], id) then return { 'duplicate' } end
-if f[2] then return { 'closed' } end
-
+-- Appends one event to each of several flows' queues (the ack) and, for each flow whose lock is free and a token is given, takes it.
+-- One call carries the events that one process sends in the same tick (runtime/script-batch.ts), so
+-- Redis and the client pay the per-call cost once for all of them; each flow's step is the same as
+-- if it ran alone, with its own keys and its own reply. (On Redis Cluster every call holds one flow.)
+-- KEYS: per flow i = 0, 1, …: 4i+1 state hash, 4i+2 queue, 4i+3 lock, 4i+4 seen ids
+-- ARGV: 1 lock ttl ms, 2 batch, 3 seen-id ttl ms, 4 max seen ids,
+--       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock)
+-- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'locked', seq, snapshot} | {'error', message};
+--        the snapshot's last element is the queued records, or only the enqueue time when this event is the only one.
+-- This runs for every event, so it is kept lean: one TIME per call, the fields a flow needs from
+-- one HMGET (and the processor's from a second, only when the lock is taken), the counters back with one HSET instead of an HINCRBY each, and no shared include
+-- (whose function definitions Lua would build again on every call).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local seq = tonumber(f[3] or '0') + 1
--- The record as event_record in include/flow.lua builds it (the event's JSON stored byte for byte).
-local record = '{"seq":' .. seq .. ',"id":' .. (id == '' and '""' or cjson.encode(id)) .. ',"at":' .. now .. ',"event":' .. ARGV[2] .. '}'
-local length = redis.call('RPUSH', KEYS[2], record)
-if id ~= '' then
-  -- As remember_id in include/flow.lua: bounded by age and by count.
-  local ttl = tonumber(ARGV[6])
-  redis.call('ZADD', KEYS[4], now, id)
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - ttl)
-  local count = redis.call('ZCARD', KEYS[4])
-  local max = tonumber(ARGV[7])
-  if count > max then redis.call('ZREMRANGEBYRANK', KEYS[4], 0, count - max - 1) end
-  redis.call('PEXPIRE', KEYS[4], ttl)
+-- Once per call: Lua turns a number into text with a slow sprintf.
+local now_text = string.format('%d', now)
+local ttl_ms = ARGV[1]
+local batch = tonumber(ARGV[2])
+local seen_ttl = tonumber(ARGV[3])
+local seen_max = tonumber(ARGV[4])
+
+local function enqueue(state, queue, lock, seen, id, event, token)
+  local f = redis.call('HMGET', state, 's', 'x', 'q', 'e')
+  -- Every flow hash has a state field from start.lua on, so a missing one means no flow.
+  if not f[1] then return { 'unknown' } end
+  -- A retry of an acknowledged event is acknowledged again, even if the flow ended since.
+  if id ~= '' and redis.call('ZSCORE', seen, id) then return { 'duplicate' } end
+  if f[2] then return { 'closed' } end
+
+  local seq = tonumber(f[3] or '0') + 1
+  -- The record as event_record in include/flow.lua builds it (the event's JSON stored byte for byte).
+  local record = '{"seq":' .. seq .. ',"id":' .. (id == '' and '""' or cjson.encode(id)) .. ',"at":' .. now_text .. ',"event":' .. event .. '}'
+  local length = redis.call('RPUSH', queue, record)
+  if id ~= '' then
+    -- As remember_id in include/flow.lua: bounded by age and by count.
+    redis.call('ZADD', seen, now, id)
+    redis.call('ZREMRANGEBYSCORE', seen, '-inf', now - seen_ttl)
+    local count = redis.call('ZCARD', seen)
+    if count > seen_max then redis.call('ZREMRANGEBYRANK', seen, 0, count - seen_max - 1) end
+    redis.call('PEXPIRE', seen, seen_ttl)
+  end
+
+  if token ~= '' and redis.call('SET', lock, token, 'NX', 'PX', ttl_ms) then
+    -- The epoch is this holder's fencing token.
+    local epoch = tonumber(f[4] or '0') + 1
+    redis.call('HSET', state, 'q', seq, 'e', epoch)
+    -- What a processor starts from is read only when this call made one: a busy flow's owner has it.
+    local g = redis.call('HMGET', state, 'c', 'v', 't', 'd')
+    -- An idle flow's queue holds just this event, which the caller has: only its time goes back.
+    local events = length == 1 and now or redis.call('LRANGE', queue, 0, batch - 1)
+    return { 'locked', seq, { epoch, f[1], g[1] or '{}', g[2] or '0', g[3] or '', g[4] or '', events } }
+  end
+  redis.call('HSET', state, 'q', seq)
+  -- A bare number: the commonest reply on a busy flow is also the shortest.
+  return seq
 end
 
-if token ~= '' and redis.call('SET', KEYS[3], token, 'NX', 'PX', ARGV[4]) then
-  -- The epoch is this holder's fencing token.
-  local epoch = tonumber(f[4] or '0') + 1
-  redis.call('HSET', KEYS[1], 'q', seq, 'e', epoch)
-  -- An idle flow's queue holds just this event: no need to read it back.
-  local events = length == 1 and { record } or redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[5]) - 1)
-  return { 'locked', seq, { epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events } }
+local out = {}
+for i = 0, #KEYS / 4 - 1 do
+  local k, a = 4 * i, 4 + 3 * i
+  -- A failing command (a key of the wrong type, say) fails only its own flow's event, as it would alone.
+  local ok, reply = pcall(enqueue, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3])
+  if ok then
+    out[i + 1] = reply
+  else
+    out[i + 1] = { 'error', type(reply) == 'table' and tostring(reply.err) or tostring(reply) }
+  end
 end
-redis.call('HSET', KEYS[1], 'q', seq)
-return { 'queued', seq }
+return out
