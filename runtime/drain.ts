@@ -3,7 +3,7 @@ import type { FlowRedis } from "./connection.js";
 
 import type { ActionIO, MachineDefinition } from "./definition.js";
 import type { Heartbeats } from "./heartbeat.js";
-import { flowKeys } from "./keys.js";
+import type { FlowKeys } from "./keys.js";
 import type { Lease } from "./lease.js";
 import type { RuntimeCounters } from "./metrics.js";
 import type { CommitInfo, ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
@@ -33,6 +33,8 @@ export interface DrainHost {
   /** Set when someone listens: then a drain builds the transition records it would otherwise skip. */
   readonly reportTransition: ((info: TransitionInfo) => void) | undefined;
   readonly reportCommit: ((info: CommitInfo) => void) | undefined;
+  /** Called once when a drain ends, however it ends, with the pending member it was given. */
+  drained(member: string): void;
   /** Redlock mode: after the lock was released on an empty queue, look again (an event may have come meanwhile). */
   recheck(machine: string, flowId: string): void;
 }
@@ -51,10 +53,21 @@ function parseJson<T>(text: string, fallback: T): T {
  * was taken). Never throws: failures are reported to the host, and the events stay queued
  * for the next holder.
  */
-export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, lease: Lease, snapshot: Snapshot): Promise<void> {
+export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
+  try {
+    await drainHeld(host, machine, flowId, keys, lease, snapshot);
+  } catch (error) {
+    // A snapshot that cannot be read (say, a context that is not JSON): the events stay queued.
+    host.reportError(error, { machine: machine.definition.name, flowId, attempt: 0, phase: "commit" });
+    await lease.release().catch(() => undefined);
+  } finally {
+    host.drained(member);
+  }
+}
+
+async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, lease: Lease, snapshot: Snapshot): Promise<void> {
   const { definition, handlers } = machine;
   const name = definition.name;
-  const keys = flowKeys(name, flowId);
   const { options, metrics } = host;
   const epoch = snapshot.epoch;
   let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
@@ -84,7 +97,9 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         const io: ActionIO = { flowId, machine: name, idempotencyKey: `${flowId}:${record.seq}`, seq: record.seq };
         let result;
         try {
-          result = await applyEvent(definition, handlers, working, record.event, io, epoch);
+          const applying = applyEvent(definition, handlers, working, record.event, io, epoch);
+          // Synchronous handlers (the common case) cost no promise and no microtask.
+          result = applying instanceof Promise ? await applying : applying;
         } catch (error) {
           failure = { record, error };
           break;

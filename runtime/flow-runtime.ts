@@ -4,12 +4,13 @@ import { hostname } from "node:os";
 
 import { asUnavailable, closeConnection, connect, waitUntilReachable, type Connection, type FlowRedis } from "./connection.js";
 import type { HandlersOf, MachineDefinition } from "./definition.js";
+import { sendDirect } from "./direct-command.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
 import { FlowClosedError, FlowExistsError, FlowNotFoundError, HandlerMissingError, ReplicationError, RuntimeClosedError } from "./errors.js";
 import { readFlowHash } from "./flow-hash.js";
 import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
-import { assertFlowId, flowKeys, pendingEligibleMs, pendingKey, pendingMember, pendingShard } from "./keys.js";
+import { assertFlowId, flowKeys, type FlowKeys, pendingEligibleMs, pendingKey, pendingMember, pendingShard } from "./keys.js";
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
 import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
 import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
@@ -41,8 +42,10 @@ export class FlowRuntime {
   private readonly machines = new Map<string, Machine>();
   private readonly counters = emptyCounters();
   private phase: Phase = "created";
-  /** Drains and sends in flight, awaited by close(). */
+  /** Work in flight that close() awaits: the rarer kinds as promises, sends and drains (the hot path) by count. */
   private readonly inflight = new Set<Promise<unknown>>();
+  private active = 0;
+  private readonly idleWaiters: (() => void)[] = [];
   /** Flows this process is draining now (pending members). */
   private readonly draining = new Set<string>();
   private readonly sleepers = new Set<() => void>();
@@ -91,6 +94,10 @@ export class FlowRuntime {
       reportUnhandled: (info) => this.reportUnhandled(info),
       reportTransition: config.onTransition ? (info) => this.callHook(() => config.onTransition?.(info)) : undefined,
       reportCommit: config.onCommit ? (info) => this.callHook(() => config.onCommit?.(info)) : undefined,
+      drained: (member) => {
+        this.draining.delete(member);
+        this.finishedWork();
+      },
       recheck: (machine, flowId) => {
         // After the drain that called this has returned and left `draining`.
         setImmediate(() => this.track(this.recheck(machine, flowId)));
@@ -113,7 +120,7 @@ export class FlowRuntime {
     this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data) });
     const gateway: FlowGateway = {
       start: (machine, flowId, context, options) => this.track(this.startFlow(machine, flowId, context, options)),
-      send: (machine, flowId, event, options) => this.track(this.send(machine, flowId, event, options)),
+      send: (machine, flowId, event, options) => this.send(machine, flowId, event, options),
       get: (machine, flowId) => this.read(machine, flowId),
     };
     return new FlowClient(gateway, definition);
@@ -176,7 +183,7 @@ export class FlowRuntime {
     await this.stopWatchdog?.();
     await this.sweeper?.stop();
     await this.timerService?.stop();
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
     this.phase = "closed";
     this.heartbeats.stop();
     await Promise.all([this.connection, ...this.lockConnections].map((c) => closeConnection(c.redis)));
@@ -188,6 +195,15 @@ export class FlowRuntime {
       ? { ...this.timerService.stats }
       : { claimed: 0, delivered: 0, deliverFailed: 0, acked: 0, ackMissed: 0, claimErrors: 0 };
     return { ...this.counters, timers, watchdog: { ...this.watchdog } };
+  }
+
+  /** Resolves once no send or drain is in flight. */
+  private idle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private finishedWork(): void {
+    if (--this.active === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -208,11 +224,17 @@ export class FlowRuntime {
   }
 
   private async send(name: string, flowId: string, event: unknown, options: SendOptions): Promise<void> {
-    this.assertOpen();
-    assertFlowId(flowId);
-    const machine = this.machine(name);
-    machine.validator.checkEvent(event);
-    await this.enqueue(name, flowId, JSON.stringify(event), options.eventId ?? "", undefined);
+    // Counted rather than tracked as a promise: a send is the commonest work there is.
+    this.active++;
+    try {
+      this.assertOpen();
+      assertFlowId(flowId);
+      const machine = this.machine(name);
+      machine.validator.checkEvent(event);
+      await this.enqueue(name, flowId, JSON.stringify(event), options.eventId ?? "", undefined);
+    } finally {
+      this.finishedWork();
+    }
   }
 
   private async startFlow(name: string, flowId: string, context: unknown, options: SendOptions): Promise<void> {
@@ -271,7 +293,7 @@ export class FlowRuntime {
     }
     this.counters.enqueued++;
     if (reply.kind === "locked" && registered) {
-      this.spawnDrain(registered, flowId, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot);
+      this.spawnDrain(registered, flowId, keys, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot, member);
     } else if (processes && this.redlock && !this.draining.has(member)) {
       // Redlock mode: the lock steps are separate round trips, taken after the ack is secured.
       void this.track(this.tryProcess(registered, flowId));
@@ -323,21 +345,23 @@ export class FlowRuntime {
 
   private addPending(name: string, flowId: string, member: string, processes: boolean, now: number): Promise<unknown> {
     const key = pendingKey(pendingShard(name, flowId, this.options.pendingShards));
-    if (!processes) return this.redis.zadd(key, now - pendingEligibleMs(this.options.sweepIntervalMs), member);
+    // Sent directly (never held for an auto-pipeline), so it reaches Redis before the enqueue it goes with.
+    if (!processes) return sendDirect(this.redis, "zadd", [key, now - pendingEligibleMs(this.options.sweepIntervalMs), member]);
     // Forgetting is always safe (it only costs a ZADD), so the map is bounded by clearing it.
     if (this.pendingAdded.size >= 100_000) this.pendingAdded.clear();
     this.pendingAdded.set(member, now);
-    return this.redis.zadd(key, now, member);
+    return sendDirect(this.redis, "zadd", [key, now, member]);
   }
 
   private newToken(): string {
     return `${this.instance}:${++this.tokens}`;
   }
 
-  private spawnDrain(machine: Machine, flowId: string, lease: Lease, snapshot: Snapshot): void {
-    const member = pendingMember(machine.definition.name, flowId);
+  private spawnDrain(machine: Machine, flowId: string, keys: FlowKeys, lease: Lease, snapshot: Snapshot, member = pendingMember(machine.definition.name, flowId)): void {
     this.draining.add(member);
-    void this.track(drainFlow(this.host, machine, flowId, lease, snapshot).finally(() => this.draining.delete(member)));
+    this.active++;
+    // drainFlow never rejects, and tells the host when it is done (DrainHost.drained): no promise per drain to follow.
+    void drainFlow(this.host, machine, flowId, keys, member, lease, snapshot);
   }
 
   /** Redlock mode: take the flow's lock on the lock servers, fence, drain. */
@@ -367,7 +391,7 @@ export class FlowRuntime {
       await attempt.lease.release();
       return "idle";
     }
-    this.spawnDrain(machine, flowId, attempt.lease, fenced.snapshot);
+    this.spawnDrain(machine, flowId, keys, attempt.lease, fenced.snapshot);
     return "drained";
   }
 
@@ -402,7 +426,7 @@ export class FlowRuntime {
       if (removable) await removePending(this.redis, key, member, score);
     } else if (claim.kind === "locked") {
       this.counters.swept++;
-      this.spawnDrain(machine, flowId, new FlowLocalLease(this.redis, keys, token, this.options.lockTtlMs, claim.snapshot.epoch), claim.snapshot);
+      this.spawnDrain(machine, flowId, keys, new FlowLocalLease(this.redis, keys, token, this.options.lockTtlMs, claim.snapshot.epoch), claim.snapshot, member);
     }
   }
 

@@ -5,6 +5,7 @@ import type { FlowRedis } from "./connection.js";
 import { ReplyError } from "ioredis";
 
 import type { FlowKeys } from "./keys.js";
+import { DirectScript } from "./direct-command.js";
 import { ScriptBatch } from "./script-batch.js";
 import { entryOfPacked } from "./timers/packed.js";
 
@@ -188,34 +189,34 @@ export class HotPathScripts {
   private readonly commits: ScriptBatch<CommitItem, CommitReply>;
 
   constructor(redis: FlowRedis, s: HotPathSettings) {
-    const scripts = commands(redis);
+    const enqueue = new DirectScript(sources.get("fsmFlowEnqueue")!.lua);
+    const commit = new DirectScript(sources.get("fsmFlowCommit")!.lua);
+    // Each call's list is built in place: the SHA's slot, numkeys, every key, then every argument.
     this.enqueues = new ScriptBatch<EnqueueItem, EnqueueReply>({
       maxItems: s.flowsPerCall,
       parse: parseEnqueue,
       call: (items) => {
-        const keys: string[] = [];
-        const argv: (string | number)[] = [s.ttlMs, s.batch, s.seenTtlMs, s.seenMax];
-        for (const { keys: k, eventId, eventJson, token } of items) {
-          keys.push(k.state, k.queue, k.lock, k.seen);
-          argv.push(eventId, eventJson, token);
-        }
-        return scripts.fsmFlowEnqueue(keys.length, keys, argv) as Promise<Reply[]>;
+        const args: (string | number)[] = ["", items.length * 4];
+        for (const { keys: k } of items) args.push(k.state, k.queue, k.lock, k.seen);
+        args.push(s.ttlMs, s.batch, s.seenTtlMs, s.seenMax);
+        for (const { eventId, eventJson, token } of items) args.push(eventId, eventJson, token);
+        return enqueue.call(redis, args) as Promise<Reply[]>;
       },
     });
     this.commits = new ScriptBatch<CommitItem, CommitReply>({
       maxItems: s.flowsPerCall,
       parse: parseCommit,
       call: (items) => {
-        const keys: string[] = [];
-        const argv: (string | number)[] = [s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax];
-        for (const { keys: k, args: a } of items) {
-          keys.push(k.state, k.queue, k.lock, k.seen, k.deadLetters);
-          argv.push(
+        const args: (string | number)[] = ["", items.length * 5];
+        for (const { keys: k } of items) args.push(k.state, k.queue, k.lock, k.seen, k.deadLetters);
+        args.push(s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax);
+        for (const { args: a } of items) {
+          args.push(
             a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
             a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
           );
         }
-        return scripts.fsmFlowCommit(keys.length, keys, argv) as Promise<Reply[]>;
+        return commit.call(redis, args) as Promise<Reply[]>;
       },
     });
   }

@@ -55,47 +55,63 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Runs `actions` in order, merging each one's context update. Synchronous actions (the common
- * case) cost no promise at all: this returns a promise only once an action returned one.
+ * Runs the action lists in order (exit, clause, entry), merging each action's context update.
+ * Synchronous actions (the common case) cost no promise at all: this returns a promise only once
+ * an action returned one, and then runs the rest after it.
  */
-function runActions(handlers: CallableHandlers, actions: readonly string[], next: WorkingFlow, event: AnyEvent, io: ActionIO, from = 0): Promise<void> | undefined {
-  for (let i = from; i < actions.length; i++) {
-    const update = handlers.actions[actions[i]!]!(next.ctx, event, io);
-    if (isPromiseLike(update)) return finishActions(update, handlers, actions, next, event, io, i + 1);
-    merge(next, update);
+function runActions(
+  handlers: CallableHandlers, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: ActionIO, list = 0, from = 0,
+): Promise<void> | undefined {
+  for (let l = list; l < lists.length; l++) {
+    const actions = lists[l]!;
+    for (let i = l === list ? from : 0; i < actions.length; i++) {
+      const update = handlers.actions[actions[i]!]!(next.ctx, event, io);
+      if (isPromiseLike(update)) return finishActions(update, handlers, lists, next, event, io, l, i + 1);
+      merge(next, update);
+    }
   }
   return undefined;
 }
 
-async function finishActions(pending: PromiseLike<unknown>, handlers: CallableHandlers, actions: readonly string[], next: WorkingFlow, event: AnyEvent, io: ActionIO, from: number): Promise<void> {
+async function finishActions(
+  pending: PromiseLike<unknown>, handlers: CallableHandlers, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: ActionIO, list: number, from: number,
+): Promise<void> {
   merge(next, await pending);
-  const rest = runActions(handlers, actions, next, event, io, from);
+  const rest = runActions(handlers, lists, next, event, io, list, from);
   if (rest) await rest;
 }
 
+const none: readonly string[] = [];
+
+/** Its outcome once `pending` (the actions still running) is done, or at once when nothing is. */
+function after(pending: Promise<void> | undefined, result: AppliedEvent): AppliedEvent | Promise<AppliedEvent> {
+  return pending ? pending.then(() => result) : result;
+}
+
 /** Exit actions of the current state, the clause's actions, then the target's entry actions. */
-async function enter(definition: MachineDefinition, handlers: CallableHandlers, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string, actions: readonly string[], event: AnyEvent, io: ActionIO, epoch: number): Promise<Outcome> {
+function enter(
+  definition: MachineDefinition, handlers: CallableHandlers, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string,
+  actions: readonly string[], event: AnyEvent, io: ActionIO, epoch: number,
+): AppliedEvent | Promise<AppliedEvent> {
   const from = definition.states[flow.state];
   const to = definition.states[target];
   if (!to) throw new Error(`machine ${definition.name}: transition to undeclared state '${target}'`);
-  let pending = from && from.exit.length > 0 ? runActions(handlers, from.exit, next, event, io) : undefined;
-  if (pending) await pending;
-  pending = runActions(handlers, actions, next, event, io);
-  if (pending) await pending;
+  // Actions see only the context, the event and io, so the new state can be set before they run;
+  // if one throws, `next` is thrown away with it.
   next.state = target;
   next.entry = `${epoch}.${io.seq}`;
-  pending = runActions(handlers, to.entry, next, event, io);
-  if (pending) await pending;
-  return { kind: "applied", entered: target, ended: to.final, start: false };
+  const pending = runActions(handlers, [from?.exit ?? none, actions, to.entry], next, event, io);
+  return after(pending, { next, outcome: { kind: "applied", entered: target, ended: to.final, start: false } });
 }
 
 /**
- * Applies `event` (sequence `seq`) to a copy of `flow`. Throws what a guard or action throws;
+ * Applies `event` (sequence `seq`) to a copy of `flow`: at once when every action it runs is
+ * synchronous, else as a promise. Throws (or rejects with) what a guard or action throws;
  * `flow` itself is never changed, so a failed event leaves nothing behind. The context object is
  * replaced, never changed in place, when an action returns an update: an unchanged `ctx` (same
  * object) means an unchanged context.
  */
-export async function applyEvent(
+export function applyEvent(
   definition: MachineDefinition,
   handlers: CallableHandlers,
   flow: Readonly<WorkingFlow>,
@@ -103,7 +119,7 @@ export async function applyEvent(
   io: ActionIO,
   /** The processor's fencing epoch: part of every entry token, so a stale holder's timers never match. */
   epoch: number,
-): Promise<AppliedEvent> {
+): AppliedEvent | Promise<AppliedEvent> {
   const next: WorkingFlow = { state: flow.state, ctx: flow.ctx, entry: flow.entry };
 
   if (event.type === "fsm.start") {
@@ -111,14 +127,13 @@ export async function applyEvent(
     if (!initial) throw new Error(`machine ${definition.name}: initial state '${definition.initial}' is not declared`);
     next.state = definition.initial;
     next.entry = `${epoch}.${io.seq}`;
-    const pending = runActions(handlers, initial.entry, next, event, io);
-    if (pending) await pending;
-    return { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true } };
+    const pending = runActions(handlers, [initial.entry], next, event, io);
+    return after(pending, { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true } });
   }
 
   if (event.type === "fsm.deadline") {
     if (!definition.deadline) return { next, outcome: { kind: "dropped" } };
-    return { next, outcome: await enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, event, io, epoch) };
+    return enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, event, io, epoch);
   }
 
   let clause: ClauseData | undefined;
@@ -134,9 +149,8 @@ export async function applyEvent(
 
   if (!clause) return { next, outcome: { kind: "unhandled" } };
   if (clause.target === undefined) {
-    const pending = runActions(handlers, clause.actions, next, event, io);
-    if (pending) await pending;
-    return { next, outcome: { kind: "applied", ended: false, start: false } };
+    const pending = runActions(handlers, [clause.actions], next, event, io);
+    return after(pending, { next, outcome: { kind: "applied", ended: false, start: false } });
   }
-  return { next, outcome: await enter(definition, handlers, flow, next, clause.target, clause.actions, event, io, epoch) };
+  return enter(definition, handlers, flow, next, clause.target, clause.actions, event, io, epoch);
 }
