@@ -72,8 +72,11 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
   const epoch = snapshot.epoch;
   let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
   let version = snapshot.version;
-  let timers = host.timers.unpack(name, flowId, snapshot.timers);
-  let deadline: ArmedTimer | undefined = host.timers.unpack(name, flowId, snapshot.deadline)[0];
+  // Read only when needed (leaving a state that armed timers, or ending): most drains never do.
+  let timers: ArmedTimer[] | undefined;
+  let deadline: ArmedTimer | undefined | null = null;
+  const armedTimers = () => (timers ??= host.timers.unpack(name, flowId, snapshot.timers));
+  const armedDeadline = () => (deadline === null ? (deadline = host.timers.unpack(name, flowId, snapshot.deadline)[0]) : deadline);
   let events: EventRecord[] = snapshot.events;
   let failing: Failure | undefined;
 
@@ -149,7 +152,7 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
       // Timers of the entered state are armed before the commit that enters it; if that commit is
       // refused, their entry token (which carries this epoch) never matches the flow.
       let armed: ArmedTimer[] | undefined;
-      let armedDeadline: ArmedTimer | undefined;
+      let newDeadline: ArmedTimer | undefined;
       if (entered !== undefined && !ended) {
         const specs = (definition.states[entered]?.timers ?? []).map((t) => ({ id: t.id, state: entered, ms: t.ms, kind: "timer" as const }));
         armed = await host.timers.arm(name, flowId, working.entry, specs);
@@ -157,7 +160,7 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
         armed = [];
       }
       if (started && !ended && definition.deadline) {
-        [armedDeadline] = await host.timers.arm(name, flowId, working.entry, [{ id: "deadline", state: "", ms: definition.deadline.ms, kind: "deadline" }]);
+        [newDeadline] = await host.timers.arm(name, flowId, working.entry, [{ id: "deadline", state: "", ms: definition.deadline.ms, kind: "deadline" }]);
       }
 
       const headSeq = events[0]?.seq ?? 0;
@@ -173,7 +176,7 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
         ctxJson: working.ctx === flow.ctx ? "" : JSON.stringify(working.ctx),
         // A state entered without timers still records its entry token (a timer event of an older entry must not match).
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
-        deadlinePacked: armedDeadline ? host.timers.pack([armedDeadline]) : ended && deadline ? "-" : "",
+        deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : ended && armedDeadline() ? "-" : "",
         ended,
         deadLetter,
         release: host.closing,
@@ -198,13 +201,15 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (transitions) for (const info of transitions) host.reportTransition?.(info);
       if (unhandled) for (const info of unhandled) host.reportUnhandled(info);
-      if ((armed && timers.length > 0) || (ended && deadline)) {
-        const leftBehind = [...(armed && timers.length > 0 ? timers : []), ...(ended && deadline ? [deadline] : [])];
+      const left = armed ? armedTimers() : [];
+      const endedDeadline = ended ? armedDeadline() : undefined;
+      if (left.length > 0 || endedDeadline) {
+        const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
         host.timers.cancel(leftBehind).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));
       }
       flow = working;
       if (armed) timers = armed;
-      if (armedDeadline) deadline = armedDeadline;
+      if (newDeadline) deadline = newDeadline;
 
       if (reply.kind === "ended") {
         metrics.ended++;
