@@ -72,11 +72,10 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
   const epoch = snapshot.epoch;
   let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
   let version = snapshot.version;
-  // Read only when needed (leaving a state that armed timers, or ending): most drains never do.
-  let timers: ArmedTimer[] | undefined;
+  // Read from the snapshot only when needed (leaving a state that armed timers, or ending): most
+  // drains never do. `null`: not read yet.
+  let timers: ArmedTimer[] | null = null;
   let deadline: ArmedTimer | undefined | null = null;
-  const armedTimers = () => (timers ??= host.timers.unpack(name, flowId, snapshot.timers));
-  const armedDeadline = () => (deadline === null ? (deadline = host.timers.unpack(name, flowId, snapshot.deadline)[0]) : deadline);
   let events: EventRecord[] = snapshot.events;
   let failing: Failure | undefined;
 
@@ -176,7 +175,7 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
         ctxJson: working.ctx === flow.ctx ? "" : JSON.stringify(working.ctx),
         // A state entered without timers still records its entry token (a timer event of an older entry must not match).
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
-        deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : ended && armedDeadline() ? "-" : "",
+        deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : ended && (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) ? "-" : "",
         ended,
         deadLetter,
         release: host.closing,
@@ -201,8 +200,8 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (transitions) for (const info of transitions) host.reportTransition?.(info);
       if (unhandled) for (const info of unhandled) host.reportUnhandled(info);
-      const left = armed ? armedTimers() : [];
-      const endedDeadline = ended ? armedDeadline() : undefined;
+      const left = armed ? (timers ??= host.timers.unpack(name, flowId, snapshot.timers)) : [];
+      const endedDeadline = ended ? (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) : undefined;
       if (left.length > 0 || endedDeadline) {
         const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
         host.timers.cancel(leftBehind).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));

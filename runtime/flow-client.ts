@@ -31,6 +31,9 @@ export interface FlowGateway {
   get(machine: string, flowId: string): Promise<FlowSnapshot | undefined>;
 }
 
+/** The options of a call that gives none: shared, so a send without options allocates nothing for them. */
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
 export class FlowClient<D extends AnyMachineDefinition> {
   constructor(
     private readonly gateway: FlowGateway,
@@ -38,12 +41,12 @@ export class FlowClient<D extends AnyMachineDefinition> {
   ) {}
 
   /** Creates the flow in its initial state; resolves once its start event is durably queued. */
-  start(flowId: string, context: StartContextOf<D>, options: SendOptions = {}): Promise<void> {
+  start(flowId: string, context: StartContextOf<D>, options: SendOptions = NO_OPTIONS): Promise<void> {
     return this.gateway.start(this.definition.name, flowId, context, options);
   }
 
   /** Resolves once the event is durably in the flow's queue: await it before sending the flow's next event. */
-  send(flowId: string, event: EventOf<D>, options: SendOptions = {}): Promise<void> {
+  send(flowId: string, event: EventOf<D>, options: SendOptions = NO_OPTIONS): Promise<void> {
     return this.gateway.send(this.definition.name, flowId, event, options);
   }
 

@@ -223,18 +223,18 @@ export class FlowRuntime {
     if (this.phase === "closing" || this.phase === "closed") throw new RuntimeClosedError();
   }
 
-  private async send(name: string, flowId: string, event: unknown, options: SendOptions): Promise<void> {
-    // Counted rather than tracked as a promise: a send is the commonest work there is.
-    this.active++;
+  /** Not async itself: one async step per send (the enqueue) is enough; a refusal still comes back as a rejection. */
+  private send(name: string, flowId: string, event: unknown, options: SendOptions): Promise<void> {
+    let eventJson: string;
     try {
       this.assertOpen();
       assertFlowId(flowId);
-      const machine = this.machine(name);
-      machine.validator.checkEvent(event);
-      await this.enqueue(name, flowId, JSON.stringify(event), options.eventId ?? "", undefined);
-    } finally {
-      this.finishedWork();
+      this.machine(name).validator.checkEvent(event);
+      eventJson = JSON.stringify(event);
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this.enqueue(name, flowId, eventJson, options.eventId ?? "", undefined);
   }
 
   private async startFlow(name: string, flowId: string, context: unknown, options: SendOptions): Promise<void> {
@@ -253,52 +253,58 @@ export class FlowRuntime {
    * that does not drain backdates its entry so the sweeper takes the flow over without waiting.
    */
   private async enqueue(name: string, flowId: string, eventJson: string, eventId: string, start: { ctxJson: string; machine: Machine } | undefined, internal = false): Promise<void> {
-    const keys = flowKeys(name, flowId);
-    const registered = this.machines.get(name);
-    const processes = this.phase === "running" && registered !== undefined;
-    const token = processes && !this.redlock ? this.newToken() : "";
-    const member = pendingMember(name, flowId);
-    const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax } = this.options;
-    const decidedAt = Date.now();
-    // With `replicated`, the ZADD is always sent: a duplicate's WAIT must cover the original's write (see below).
-    const indexed = !processes || this.options.replicas > 0 || this.needsPendingEntry(member, decidedAt);
-    let reply: EnqueueReply;
+    // Counted rather than tracked as a promise: this runs for every event.
+    this.active++;
     try {
-      const index = indexed ? this.addPending(name, flowId, member, processes, decidedAt) : undefined;
-      const enqueued = start
-        ? startFlow(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, start.machine.definition.initial, start.ctxJson, start.machine.definition.version)
-        : this.hotPath.enqueue(keys, eventId, eventJson, token);
-      reply = index ? (await Promise.all([enqueued, index]))[0] : await enqueued;
-      // A stall between the decision to skip and the enqueue reaching Redis may have outlasted the
-      // entry's margin against removal: add it again rather than reason about how long it was.
-      if (!indexed && Date.now() - decidedAt >= this.pendingRefreshMs) await this.addPending(name, flowId, member, processes, Date.now());
-    } catch (error) {
-      // The ZADD may not have happened: the next enqueue must not count on it.
-      this.pendingAdded.delete(member);
-      throw asUnavailable(this.connection.address, error);
+      const keys = flowKeys(name, flowId);
+      const registered = this.machines.get(name);
+      const processes = this.phase === "running" && registered !== undefined;
+      const token = processes && !this.redlock ? this.newToken() : "";
+      const member = pendingMember(name, flowId);
+      const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax } = this.options;
+      const decidedAt = Date.now();
+      // With `replicated`, the ZADD is always sent: a duplicate's WAIT must cover the original's write (see below).
+      const indexed = !processes || this.options.replicas > 0 || this.needsPendingEntry(member, decidedAt);
+      let reply: EnqueueReply;
+      try {
+        const index = indexed ? this.addPending(name, flowId, member, processes, decidedAt) : undefined;
+        const enqueued = start
+          ? startFlow(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, start.machine.definition.initial, start.ctxJson, start.machine.definition.version)
+          : this.hotPath.enqueue(keys, eventId, eventJson, token);
+        reply = index ? (await Promise.all([enqueued, index]))[0] : await enqueued;
+        // A stall between the decision to skip and the enqueue reaching Redis may have outlasted the
+        // entry's margin against removal: add it again rather than reason about how long it was.
+        if (!indexed && Date.now() - decidedAt >= this.pendingRefreshMs) await this.addPending(name, flowId, member, processes, Date.now());
+      } catch (error) {
+        // The ZADD may not have happened: the next enqueue must not count on it.
+        this.pendingAdded.delete(member);
+        throw asUnavailable(this.connection.address, error);
+      }
+      switch (reply.kind) {
+        case "unknown":
+          throw new FlowNotFoundError(name, flowId);
+        case "closed":
+          throw new FlowClosedError(name, flowId);
+        case "exists":
+          throw new FlowExistsError(name, flowId);
+        case "duplicate":
+          // The original may not be replicated yet: the WAIT below also covers it, because this
+          // connection's pending-index write came after it in the replication stream.
+          this.counters.duplicates++;
+          if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
+          return;
+      }
+      this.counters.enqueued++;
+      if (reply.kind === "locked" && registered) {
+        this.spawnDrain(registered, flowId, keys, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot, member);
+      } else if (processes && this.redlock && !this.draining.has(member)) {
+        // Redlock mode: the lock steps are separate round trips, taken after the ack is secured.
+        void this.track(this.tryProcess(registered, flowId));
+      }
+      if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
+    } finally {
+      this.finishedWork();
     }
-    switch (reply.kind) {
-      case "unknown":
-        throw new FlowNotFoundError(name, flowId);
-      case "closed":
-        throw new FlowClosedError(name, flowId);
-      case "exists":
-        throw new FlowExistsError(name, flowId);
-      case "duplicate":
-        // The original may not be replicated yet: the WAIT below also covers it, because this
-        // connection's pending-index write came after it in the replication stream.
-        this.counters.duplicates++;
-        if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
-        return;
-    }
-    this.counters.enqueued++;
-    if (reply.kind === "locked" && registered) {
-      this.spawnDrain(registered, flowId, keys, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot, member);
-    } else if (processes && this.redlock && !this.draining.has(member)) {
-      // Redlock mode: the lock steps are separate round trips, taken after the ack is secured.
-      void this.track(this.tryProcess(registered, flowId));
-    }
-    if (this.options.replicas > 0 && !internal) await this.waitForReplicas();
   }
 
   private async waitForReplicas(): Promise<void> {

@@ -7,6 +7,9 @@ import { EVENTS_PER_FLOW } from "./bench-call.js";
 
 const benchProcessPath = fileURLToPath(new URL("./bench-process.ts", import.meta.url));
 
+/** BENCH_NODE_FLAGS: Node flags for every bench process, whatever its variant (e.g. `--max-semi-space-size=64`), so all run alike. */
+export const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter((flag) => flag !== "");
+
 export interface PoolOptions {
   readonly variant: VariantName;
   readonly processCount: number;
@@ -41,7 +44,7 @@ export class BenchProcessPool {
 
   static async start(options: PoolOptions): Promise<BenchProcessPool> {
     const children = Array.from({ length: options.processCount }, () => {
-      const child = fork(benchProcessPath, [], { execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(benchProcessPath, [], { execArgv: ["--import", "tsx", ...nodeFlags, ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       const state: ChildState = { child, waiting: new Map(), progress: { committed: 0, sendingDone: false } };
       child.on("message", (message: ChildMessage) => {
         if (message.kind === "progress") state.progress = { committed: message.committed, sendingDone: message.sendingDone };

@@ -6,7 +6,8 @@ export async function describeMachine(redis: Redis): Promise<string> {
   const info = await redis.info("server");
   const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown";
   const memoryGiB = (totalmem() / 1024 ** 3).toFixed(1);
-  return `nproc ${availableParallelism()}, ${memoryGiB} GiB RAM, Node ${process.version}, Redis ${redisVersion}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const flags = process.env.BENCH_NODE_FLAGS?.trim();
+  return `nproc ${availableParallelism()}, ${memoryGiB} GiB RAM, Node ${process.version}${flags ? ` (bench processes: ${flags})` : ""}, Redis ${redisVersion}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
 /** CPU seconds (user + system, all threads) the Redis server has used since it started. */

@@ -25,7 +25,7 @@ local function release(lock, token)
 end
 
 local function commit(state, queue, lock, seen, dead, a)
-  local f = redis.call('HMGET', state, 'e', 'v', 'x', 'a')
+  local f = redis.call('HMGET', state, 'e', 'v', 'x', 'a', 'q')
   if f[1] ~= ARGV[a + 2] or f[2] ~= ARGV[a + 3] or f[3] then
     return { 'stale', f[1] or '', f[2] or '' }
   end
@@ -77,6 +77,12 @@ local function commit(state, queue, lock, seen, dead, a)
   -- window: an event enqueued after this point finds the lock free and takes it itself. The next
   -- events are read at once: an empty read is the empty queue, a full one is the reply.
   if ARGV[a + 13] == '1' then
+    release(lock, token)
+    return { 'released' }
+  end
+  -- Sequence numbers are handed out one by one as events are appended (enqueue.lua), so a pop that
+  -- ended at the last one handed out (`q`) emptied the queue: no need to read it to know.
+  if pop > 0 and tonumber(f[5]) == tonumber(ARGV[a + 6]) + pop - 1 then
     release(lock, token)
     return { 'released' }
   end

@@ -7,8 +7,8 @@
 --       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock)
 -- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'locked', seq, snapshot} | {'error', message};
 --        the snapshot's last element is the queued records, or only the enqueue time when this event is the only one.
--- This runs for every event, so it is kept lean: one TIME per call, the fields a flow needs from
--- one HMGET (and the processor's from a second, only when the lock is taken), the counters back with one HSET instead of an HINCRBY each, and no shared include
+-- This runs for every event, so it is kept lean: one TIME per call, every field a flow needs from
+-- one HMGET, the counters back with one HSET instead of an HINCRBY each, and no shared include
 -- (whose function definitions Lua would build again on every call).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -20,7 +20,13 @@ local seen_ttl = tonumber(ARGV[3])
 local seen_max = tonumber(ARGV[4])
 
 local function enqueue(state, queue, lock, seen, id, event, token)
-  local f = redis.call('HMGET', state, 's', 'x', 'q', 'e')
+  -- With a token the processor's fields come too: an idle flow (the common case) is taken at once.
+  local f
+  if token ~= '' then
+    f = redis.call('HMGET', state, 's', 'x', 'q', 'e', 'c', 'v', 't', 'd')
+  else
+    f = redis.call('HMGET', state, 's', 'x', 'q')
+  end
   -- Every flow hash has a state field from start.lua on, so a missing one means no flow.
   if not f[1] then return { 'unknown' } end
   -- A retry of an acknowledged event is acknowledged again, even if the flow ended since.
@@ -44,11 +50,9 @@ local function enqueue(state, queue, lock, seen, id, event, token)
     -- The epoch is this holder's fencing token.
     local epoch = tonumber(f[4] or '0') + 1
     redis.call('HSET', state, 'q', seq, 'e', epoch)
-    -- What a processor starts from is read only when this call made one: a busy flow's owner has it.
-    local g = redis.call('HMGET', state, 'c', 'v', 't', 'd')
     -- An idle flow's queue holds just this event, which the caller has: only its time goes back.
     local events = length == 1 and now or redis.call('LRANGE', queue, 0, batch - 1)
-    return { 'locked', seq, { epoch, f[1], g[1] or '{}', g[2] or '0', g[3] or '', g[4] or '', events } }
+    return { 'locked', seq, { epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events } }
   end
   redis.call('HSET', state, 'q', seq)
   -- A bare number: the commonest reply on a busy flow is also the shortest.
