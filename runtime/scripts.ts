@@ -133,8 +133,8 @@ export type CommitReply =
   | { kind: "more"; events: EventRecord[] };
 
 /** One flow's reply in a batched call: its own error fails only its own caller. */
-function flowReply(reply: unknown): [string, Reply?, Reply?] {
-  const parts = reply as [string, Reply?, Reply?];
+function flowReply(reply: unknown): [string, Reply?, Reply?, ...Reply[]] {
+  const parts = reply as [string, Reply?, Reply?, ...Reply[]];
   if (parts[0] === "error") throw new ReplyError(String(parts[1]));
   return parts;
 }
@@ -142,13 +142,21 @@ function flowReply(reply: unknown): [string, Reply?, Reply?] {
 function parseEnqueue(reply: unknown, item?: { eventId: string; eventJson: string }): EnqueueReply {
   // enqueue.lua answers a queued event with its bare sequence number.
   if (typeof reply === "number") return { kind: "queued", seq: reply };
-  const [kind, seq, snapshot] = flowReply(reply);
+  const parts = flowReply(reply);
+  const [kind, seq, snapshot] = parts;
   if (kind === "queued") return { kind, seq: Number(seq) };
-  if (kind === "locked") return { kind, seq: Number(seq), snapshot: parseSnapshot(snapshot ?? [], item && { seq: Number(seq), ...item }) };
+  if (kind === "locked") {
+    // start.lua nests the snapshot; enqueue.lua sends its fields flat after the sequence number.
+    const fields = Array.isArray(snapshot) ? snapshot : (parts as Reply[]).slice(2);
+    return { kind, seq: Number(seq), snapshot: parseSnapshot(fields, item && { seq: Number(seq), eventId: item.eventId, eventJson: item.eventJson }) };
+  }
   return { kind: kind as "unknown" | "closed" | "duplicate" | "exists" };
 }
 
+const RELEASED: CommitReply = Object.freeze({ kind: "released" });
+
 function parseCommit(reply: unknown): CommitReply {
+  if (reply === 0) return RELEASED;
   const [kind, first, second] = flowReply(reply);
   if (kind === "stale") return { kind, epoch: String(first), version: String(second) };
   if (kind === "ended") return { kind, dropped: Number(first) };

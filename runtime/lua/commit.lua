@@ -9,7 +9,7 @@
 --       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
 --       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0')
 -- Hash fields as in include/flow.lua (one letter each).
--- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | {'released'} | {'more', records} | {'error', message}
+-- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | 0 (released: the commonest, as a bare number) | {'more', records} | {'error', message}
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local retention = ARGV[1]
@@ -78,18 +78,18 @@ local function commit(state, queue, lock, seen, dead, a)
   -- events are read at once: an empty read is the empty queue, a full one is the reply.
   if ARGV[a + 13] == '1' then
     release(lock, token)
-    return { 'released' }
+    return 0
   end
   -- Sequence numbers are handed out one by one as events are appended (enqueue.lua), so a pop that
   -- ended at the last one handed out (`q`) emptied the queue: no need to read it to know.
   if pop > 0 and tonumber(f[5]) == tonumber(ARGV[a + 6]) + pop - 1 then
     release(lock, token)
-    return { 'released' }
+    return 0
   end
   local events = redis.call('LRANGE', queue, 0, batch - 1)
   if #events == 0 then
     release(lock, token)
-    return { 'released' }
+    return 0
   end
   -- Extends the lock, or takes it back if it expired while we worked (nobody took it: the epoch still matches).
   if token ~= '' then redis.call('SET', lock, token, 'PX', ttl_ms) end

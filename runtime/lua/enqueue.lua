@@ -5,8 +5,9 @@
 -- KEYS: per flow i = 0, 1, …: 4i+1 state hash, 4i+2 queue, 4i+3 lock, 4i+4 seen ids
 -- ARGV: 1 lock ttl ms, 2 batch, 3 seen-id ttl ms, 4 max seen ids,
 --       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock)
--- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'locked', seq, snapshot} | {'error', message};
---        the snapshot's last element is the queued records, or only the enqueue time when this event is the only one.
+-- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'error', message}
+--        | {'locked', seq, epoch, state, context, version, packed timers, packed deadline, events}, where events
+--        is the queued records, or only the enqueue time when this event is the only one.
 -- This runs for every event, so it is kept lean: one TIME per call, every field a flow needs from
 -- one HMGET, the counters back with one HSET instead of an HINCRBY each, and no shared include
 -- (whose function definitions Lua would build again on every call).
@@ -52,7 +53,8 @@ local function enqueue(state, queue, lock, seen, id, event, token)
     redis.call('HSET', state, 'q', seq, 'e', epoch)
     -- An idle flow's queue holds just this event, which the caller has: only its time goes back.
     local events = length == 1 and now or redis.call('LRANGE', queue, 0, batch - 1)
-    return { 'locked', seq, { epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events } }
+    -- Flat, not the nested snapshot start.lua sends: every table in a reply costs Redis a conversion.
+    return { 'locked', seq, epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events }
   end
   redis.call('HSET', state, 'q', seq)
   -- A bare number: the commonest reply on a busy flow is also the shortest.
