@@ -54,23 +54,10 @@ function parseJson<T>(text: string, fallback: T): T {
  * for the next holder.
  */
 export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
-  try {
-    await drainHeld(host, machine, flowId, keys, lease, snapshot);
-  } catch (error) {
-    // A snapshot that cannot be read (say, a context that is not JSON): the events stay queued.
-    host.reportError(error, { machine: machine.definition.name, flowId, attempt: 0, phase: "commit" });
-    await lease.release().catch(() => undefined);
-  } finally {
-    host.drained(member);
-  }
-}
-
-async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, lease: Lease, snapshot: Snapshot): Promise<void> {
   const { definition, handlers } = machine;
   const name = definition.name;
   const { options, metrics } = host;
   const epoch = snapshot.epoch;
-  let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
   let version = snapshot.version;
   // Read from the snapshot only when needed (leaving a state that armed timers, or ending): most
   // drains never do. `null`: not read yet.
@@ -83,6 +70,8 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
   const beat = host.heartbeats.add(lease);
 
   try {
+    // Inside the try: a context that is not JSON is reported and left queued like any failure.
+    let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
     for (;;) {
       let working = flow;
       let applied = 0;
@@ -230,5 +219,6 @@ async function drainHeld(host: DrainHost, machine: RegisteredMachine, flowId: st
     await lease.release().catch(() => undefined);
   } finally {
     host.heartbeats.remove(beat);
+    host.drained(member);
   }
 }
