@@ -1,5 +1,6 @@
 // Run to completion of one event on a flow held in memory: clause choice, guards, exit → clause → entry actions, context merges.
 import type { ActionIO, ClauseData, GuardData, MachineDefinition } from "./definition.js";
+import { resolveDeadlineEvent, resolveTimerEvent } from "./timer-events.js";
 
 /** Handlers as the runtime calls them; `register` checks every name the machine uses is present. */
 export interface CallableHandlers {
@@ -118,15 +119,17 @@ export async function applyEvent(
 
   if (event.type === "fsm.deadline") {
     if (!definition.deadline) return { next, outcome: { kind: "dropped" } };
-    return { next, outcome: await enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, event, io, epoch) };
+    const deadline = resolveDeadlineEvent(definition.deadline);
+    return { next, outcome: await enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, deadline, io, epoch) };
   }
 
   let clause: ClauseData | undefined;
   if (event.type === "fsm.timer") {
-    if (event.state !== flow.state || event.entry !== flow.entry) return { next, outcome: { kind: "dropped" } };
-    const timer = definition.states[flow.state]?.timers.find((t) => t.id === event.timer);
-    if (!timer) return { next, outcome: { kind: "dropped" } };
-    clause = chooseClause(timer.clauses, handlers, next.ctx, event);
+    // The queued event names the state entry, not the state: timer-events.ts.
+    const due = resolveTimerEvent(definition, flow, event);
+    if (!due) return { next, outcome: { kind: "dropped" } };
+    event = due.event;
+    clause = chooseClause(due.timer.clauses, handlers, next.ctx, event);
   } else {
     clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event) ??
       chooseClause(definition.on[event.type], handlers, next.ctx, event);

@@ -56,6 +56,9 @@ test("entering a state records its armed timers and entry token; leaving it repl
   assert.equal([deadline.id, deadline.kind], ["deadline", "deadline"]);
   assert.ok(deadline.due > (ringing.created ?? 0));
   assert.match(ringing.entry ?? "", /^\d+\.1$/);
+  // The flow hash keeps no due time per timer: inspect reads it from the timer's shard.
+  const due = ringing.timers?.[0]?.due ?? 0;
+  assert.ok(due >= (ringing.created ?? 0) + 300 && due <= Date.now() + 300, `due ${due}`);
   await dial.send("t-arm", { type: "Answered" });
   await reaches("t-arm", "Talking");
   const talking = await inspectFlow(redis, "Dial", "t-arm");
@@ -102,7 +105,7 @@ test("timerLeaseMs is the lease the runtime's timer service claims timers under"
   // ("Command queue state error"), which would crash the run with nothing wrong in the runtime.
   monitor.on("error", () => {});
   const leases = new Set<string>();
-  // EVALSHA <sha> 1 fsm:timers:{n} <lease ms> <batch>: the claim script's arguments.
+  // EVALSHA <sha> 1 fsm:timers:{<machine>:<n>} <lease ms> <batch>: the claim script's arguments.
   monitor.on("monitor", (_time: string, args: string[]) => {
     if (args[0]?.toLowerCase() === "evalsha" && args[3]?.startsWith("fsm:timers:{") && args.length === 6) leases.add(args[4]!);
   });
