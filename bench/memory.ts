@@ -15,7 +15,12 @@ const TIMER_SHARDS = 16;
  * machine kind): timers kept as JSON (~195 bytes) made every flow hash a hashtable; packing them
  * alone (TimerStore.pack, long field names) was projected at 543. Printed beside today's figures.
  */
-const BEFORE = { jsonTimers: { total: 1_359, hash: 1_048 }, packedTimersOnly: { total: 543, hash: 328 } };
+const BEFORE = {
+  jsonTimers: { total: 1_359, hash: 1_048 },
+  packedTimersOnly: { total: 543, hash: 328 },
+  /** One-letter fields, packed timers, and a long timer member (machine, flow id, timer id, state, entry, ms, due) in shared shards `fsm:timers:{n}` (2026-11-26). */
+  longMember: { total: 480, hash: 264, timer: 184 },
+};
 
 /** `initial state Ringing { on Answered -> Talking; after 1h -> Missed }`, context { caller, digits = "", attempts = 0 }: an inbound call waiting to be answered. */
 const Waiting: MachineDefinition = {
@@ -69,7 +74,7 @@ try {
   // Idle: every start applied (the timer armed), no queue, no lock, nothing pending.
   for (;;) {
     let timers = 0;
-    for (let shard = 0; shard < TIMER_SHARDS; shard++) timers += await admin.zcard(timerShardKey(shard));
+    for (let shard = 0; shard < TIMER_SHARDS; shard++) timers += await admin.zcard(timerShardKey("InboundCall", shard));
     if (timers >= FLOWS && (await admin.exists(...Array.from({ length: 8 }, (_, s) => `fsm:pending:{${s}}`))) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -84,10 +89,11 @@ try {
   for (const id of sample) hashBytes += Number(await admin.memory("USAGE", `fsm:{InboundCall:${id}}:s`, "SAMPLES", "0"));
   hashBytes /= sample.length;
   let timerBytes = 0;
-  for (let shard = 0; shard < TIMER_SHARDS; shard++) timerBytes += Number(await admin.memory("USAGE", timerShardKey(shard), "SAMPLES", "0"));
+  for (let shard = 0; shard < TIMER_SHARDS; shard++) timerBytes += Number(await admin.memory("USAGE", timerShardKey("InboundCall", shard), "SAMPLES", "0"));
   timerBytes /= FLOWS;
   const keysPerFlow = (await admin.dbsize()) / FLOWS;
   const example = await admin.hgetall(`fsm:{InboundCall:${flowIds[0]}}:s`);
+  const [exampleMember = ""] = await admin.zrange(timerShardKey("InboundCall", 0), "0", "0");
 
   const encoding = await admin.object("ENCODING", `fsm:{InboundCall:${flowIds[0]}}:s`);
 
@@ -112,7 +118,9 @@ try {
       [
         ["fsmc (flow hash + timer index entry)", String(Math.round(fsmcBytes)), formatRatio(fsmcBytes / baseBytes), fsmcBytes <= 400 ? "met" : "**missed**"],
         [`  of which the flow hash (MEMORY USAGE, 1,000 sampled; encoding ${encoding})`, String(Math.round(hashBytes)), "", ""],
-        ["  of which its timer in `fsm:timers:{n}` (MEMORY USAGE of the shards ÷ flows)", String(Math.round(timerBytes)), "", ""],
+        ["  of which its timer in `fsm:timers:{InboundCall:n}` (MEMORY USAGE of the shards ÷ flows)", String(Math.round(timerBytes)), "", ""],
+        ["before: long timer member in shared shards, recorded", String(BEFORE.longMember.total), formatRatio(BEFORE.longMember.total / baseBytes), "missed"],
+        ["  of which the flow hash / its timer", `${BEFORE.longMember.hash} / ${BEFORE.longMember.timer}`, "", ""],
         ["before: timers as JSON in the flow hash (hashtable), recorded", String(BEFORE.jsonTimers.total), formatRatio(BEFORE.jsonTimers.total / baseBytes), "missed"],
         ["  of which the flow hash", String(BEFORE.jsonTimers.hash), "", ""],
         ["before: timers packed, long field names (projection), recorded", String(BEFORE.packedTimersOnly.total), formatRatio(BEFORE.packedTimersOnly.total / baseBytes), "missed"],
@@ -123,6 +131,7 @@ try {
   );
   console.log(`\nkeys per flow: ${keysPerFlow.toFixed(2)}; ${FLOWS.toLocaleString("en-US")} flows started in ${startSeconds.toFixed(1)} s.`);
   console.log(`\nflow hash fields of one flow (value bytes): ${Object.entries(example).map(([k, v]) => `${k} ${Buffer.byteLength(v)}`).join(", ")}`);
+  console.log(`timer member of one flow: ${Buffer.byteLength(exampleMember)} bytes`);
 } finally {
   admin.disconnect();
   await server.stop({ cleanup: true });

@@ -23,7 +23,8 @@ type WorkerReport = { lateness: number[]; stats: TimerService["stats"]; cpuMs: n
 async function runWorker(url: string): Promise<void> {
   const redis = new Redis(url);
   const queue = new Redis(url);
-  const store = new TimerStore(redis);
+  // Timer shards are per machine: the service claims from the machine the parent arms for.
+  const store = new TimerStore(redis, { machines: ["Bench"] });
   const lateness: number[] = [];
   const cpuAtStart = process.cpuUsage();
   const service = new TimerService(redis, store, async (timer) => {
@@ -91,7 +92,7 @@ async function fsmcRound(url: string, admin: Redis, round: number): Promise<Roun
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (Date.now() < firstDue + SPREAD_MS) continue;
     let left = 0;
-    for (let shard = 0; shard < store.shards; shard++) left += await admin.zcard(timerShardKey(shard));
+    for (let shard = 0; shard < store.shards; shard++) left += await admin.zcard(timerShardKey("Bench", shard));
     if (left === 0) break;
   }
   const reports = await Promise.all(workers.map(stopWorker));

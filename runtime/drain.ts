@@ -97,7 +97,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         }
         processed++;
         const { outcome } = result;
-        if (outcome.kind === "unhandled") (unhandled ??= []).push({ machine: name, flowId, state: working.state, event: record.event });
+        // Hooks see the event as the handlers did (a timer's resolved against its state entry).
+        if (outcome.kind === "unhandled") (unhandled ??= []).push({ machine: name, flowId, state: working.state, event: result.event });
         if (outcome.kind === "dropped") dropped++;
         const from = working.state;
         working = result.next;
@@ -106,7 +107,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         if (host.reportTransition) {
           (transitions ??= []).push({
             machine: name, flowId, seq: record.seq, from: outcome.start ? undefined : from, to: working.state,
-            external: outcome.entered !== undefined, event: record.event,
+            external: outcome.entered !== undefined, event: result.event,
           });
         }
         if (outcome.entered !== undefined) entered = outcome.entered;

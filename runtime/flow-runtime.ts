@@ -17,6 +17,7 @@ import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type Resolv
 import { claimFlow, defineFlowScripts, fenceFlow, HotPathScripts, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
 import { Sweeper } from "./sweeper.js";
 import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from "./timers/index.js";
+import { queuedTimerEvent } from "./timer-events.js";
 import { startWatchdog, type StuckFlows } from "./watchdog.js";
 import type { CallableHandlers } from "./transition.js";
 import { PayloadValidator } from "./validation.js";
@@ -118,6 +119,8 @@ export class FlowRuntime {
     // The runtime executes the definition as plain data; the generated types only matter at the client.
     const data = definition as unknown as MachineDefinition;
     this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data) });
+    // Timer shards are per machine: this process's timer service claims from the machines it registered.
+    this.timerStore.addMachine(definition.name);
     const gateway: FlowGateway = {
       start: (machine, flowId, context, options) => this.track(this.startFlow(machine, flowId, context, options)),
       send: (machine, flowId, event, options) => this.send(machine, flowId, event, options),
@@ -438,12 +441,9 @@ export class FlowRuntime {
 
   /** A due timer becomes an ordinary queued event of its flow; a flow that ended or expired just drops it. */
   private async deliverTimer(timer: DueTimer): Promise<void> {
-    const event = timer.kind === "deadline"
-      ? { type: "fsm.deadline", ms: timer.ms }
-      : { type: "fsm.timer", timer: timer.id, state: timer.state, ms: timer.ms, entry: timer.entry };
-    const eventId = timer.kind === "deadline" ? `deadline:${timer.flowId}` : `timer:${timer.id}:${timer.entry}`;
+    const { json, eventId } = queuedTimerEvent(timer);
     try {
-      await this.enqueue(timer.machine, timer.flowId, JSON.stringify(event), eventId, undefined, true);
+      await this.enqueue(timer.machine, timer.flowId, json, eventId, undefined, true);
     } catch (error) {
       if (error instanceof FlowNotFoundError || error instanceof FlowClosedError) return;
       throw error;

@@ -23,7 +23,7 @@ export interface FlowInspection {
   updated?: number;
   /** Entry token of the current state entry ("" when unknown). */
   entry?: string;
-  /** The armed timers of the current state entry, unpacked from the flow hash. */
+  /** The armed timers of the current state entry, unpacked from the flow hash; `due` is each one's score in its shard, absent when it is no longer there (delivered, or lost). */
   timers?: ArmedTimer[];
   /** The armed deadline, when the flow has one. */
   deadline?: ArmedTimer;
@@ -81,6 +81,13 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
     redis.lrange(keys.deadLetters, 0, -1),
   ]);
   const flow = readFlowHash(hash);
+  // The flow hash keeps no due time per timer (every byte there is paid by each idle flow): its shard's score is it.
+  const timers = flow ? unpackArmed(machine, flowId, flow.timers, timerShards, flow.state) : [];
+  const scores = await Promise.all(timers.map((t) => redis.zscore(t.key, t.member)));
+  timers.forEach((t, i) => {
+    const score = scores[i];
+    if (score !== null && score !== undefined) t.due = Number(score);
+  });
   return {
     machine,
     flowId,
@@ -97,7 +104,7 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
           created: flow.created,
           updated: flow.updated,
           entry: flow.entry,
-          timers: unpackArmed(machine, flowId, flow.timers, timerShards),
+          timers,
           deadline: unpackArmed(machine, flowId, flow.deadline, timerShards)[0],
           expiresInMs: pttl > 0 ? pttl : undefined,
         }

@@ -1,5 +1,6 @@
 // Run to completion of one event on a flow held in memory: clause choice, guards, exit → clause → entry actions, context merges.
 import type { ActionIO, ClauseData, GuardData, MachineDefinition } from "./definition.js";
+import { resolveDeadlineEvent, resolveTimerEvent } from "./timer-events.js";
 
 /** Handlers as the runtime calls them; `register` checks every name the machine uses is present. */
 export interface CallableHandlers {
@@ -25,6 +26,8 @@ export type Outcome =
 export interface AppliedEvent {
   next: WorkingFlow;
   outcome: Outcome;
+  /** The event as the handlers saw it: a queued timer or deadline event resolved against the flow (timer-events.ts). */
+  event: AnyEvent;
 }
 
 type AnyEvent = { readonly type: string; readonly [field: string]: unknown };
@@ -101,7 +104,7 @@ function enter(
   next.state = target;
   next.entry = `${epoch}.${io.seq}`;
   const pending = runActions(handlers, [from?.exit ?? none, actions, to.entry], next, event, io);
-  return after(pending, { next, outcome: { kind: "applied", entered: target, ended: to.final, start: false } });
+  return after(pending, { next, outcome: { kind: "applied", entered: target, ended: to.final, start: false }, event });
 }
 
 /**
@@ -128,29 +131,30 @@ export function applyEvent(
     next.state = definition.initial;
     next.entry = `${epoch}.${io.seq}`;
     const pending = runActions(handlers, [initial.entry], next, event, io);
-    return after(pending, { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true } });
+    return after(pending, { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true }, event });
   }
 
   if (event.type === "fsm.deadline") {
-    if (!definition.deadline) return { next, outcome: { kind: "dropped" } };
-    return enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, event, io, epoch);
+    if (!definition.deadline) return { next, outcome: { kind: "dropped" }, event };
+    return enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, resolveDeadlineEvent(definition.deadline), io, epoch);
   }
 
   let clause: ClauseData | undefined;
   if (event.type === "fsm.timer") {
-    if (event.state !== flow.state || event.entry !== flow.entry) return { next, outcome: { kind: "dropped" } };
-    const timer = definition.states[flow.state]?.timers.find((t) => t.id === event.timer);
-    if (!timer) return { next, outcome: { kind: "dropped" } };
-    clause = chooseClause(timer.clauses, handlers, next.ctx, event);
+    // The queued event names the state entry, not the state: timer-events.ts.
+    const due = resolveTimerEvent(definition, flow, event);
+    if (!due) return { next, outcome: { kind: "dropped" }, event };
+    event = due.event;
+    clause = chooseClause(due.timer.clauses, handlers, next.ctx, event);
   } else {
     clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event) ??
       chooseClause(definition.on[event.type], handlers, next.ctx, event);
   }
 
-  if (!clause) return { next, outcome: { kind: "unhandled" } };
+  if (!clause) return { next, outcome: { kind: "unhandled" }, event };
   if (clause.target === undefined) {
     const pending = runActions(handlers, [clause.actions], next, event, io);
-    return after(pending, { next, outcome: { kind: "applied", ended: false, start: false } });
+    return after(pending, { next, outcome: { kind: "applied", ended: false, start: false }, event });
   }
   return enter(definition, handlers, flow, next, clause.target, clause.actions, event, io, epoch);
 }

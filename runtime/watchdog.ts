@@ -2,7 +2,6 @@
 import type { Cluster, Redis } from "ioredis";
 import { FLOW_FIELDS } from "./flow-hash.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
-import { timerShardKey } from "./timers/member.js";
 import { unpackArmed } from "./timers/packed.js";
 import type { ArmedTimer } from "./timers/types.js";
 
@@ -88,7 +87,7 @@ function parseJson(text: string): unknown {
 }
 
 /** The flow hash's `deadline`: packed (TimerStore.pack) or an ArmedTimer as JSON. */
-function parseDeadline(text: string | null | undefined, machine: string, flowId: string, shards: number): ArmedTimer | undefined {
+function parseDeadline(text: string | null | undefined, machine: string, flowId: string, shards: number): (ArmedTimer & { due: number }) | undefined {
   if (!text) return undefined;
   let value: Partial<ArmedTimer> | undefined;
   try {
@@ -96,8 +95,8 @@ function parseDeadline(text: string | null | undefined, machine: string, flowId:
   } catch {
     return undefined;
   }
-  if (!value || typeof value.due !== "number" || !Number.isFinite(value.due) || typeof value.member !== "string" || typeof value.shard !== "number") return undefined;
-  return value as ArmedTimer;
+  if (!value || typeof value.due !== "number" || !Number.isFinite(value.due) || typeof value.member !== "string" || typeof value.key !== "string") return undefined;
+  return value as ArmedTimer & { due: number };
 }
 
 async function lockIsLive(redis: WatchdogRedis, lockKey: string, lockServers: readonly WatchdogRedis[] | undefined): Promise<boolean> {
@@ -130,7 +129,7 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
         const deadline = parseDeadline(deadlinePacked, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
           // NX: a deadline still in its shard is due or leased to a live claimer already; only a lost one is put back.
-          const redelivered = options.redeliver === true && (await redis.zadd(timerShardKey(deadline.shard), "NX", at, deadline.member)) === 1;
+          const redelivered = options.redeliver === true && (await redis.zadd(deadline.key, "NX", at, deadline.member)) === 1;
           result.pastDeadline.push({ machine, flowId, state: state ?? "", due: deadline.due, overdueMs: at - deadline.due, redelivered });
         }
         const [queued, head] = await Promise.all([redis.llen(`${base}:q`), redis.lindex(`${base}:q`, 0)]);

@@ -57,8 +57,8 @@ function renderInspection(f: FlowInspection): string {
     ...(f.lockServers ?? []).map((l) =>
       `    on ${l.server}: ${l.error ? `unreachable (${l.error})` : l.holder ? `held (${l.holder}), expires in ${l.ttlMs} ms` : "free"}`,
     ),
-    `  timers        ${(f.timers ?? []).map((t) => `${t.id} due ${time(t.due)}`).join(", ") || "-"}  entry ${f.entry || "-"}`,
-    `  deadline      ${f.deadline ? `due ${time(f.deadline.due)}` : "-"}`,
+    `  timers        ${(f.timers ?? []).map((t) => `${t.id} ${t.due === undefined ? "not in its shard" : `due ${time(t.due)}`}`).join(", ") || "-"}  entry ${f.entry || "-"}`,
+    `  deadline      ${f.deadline ? `due ${f.deadline.due === undefined ? "unknown" : time(f.deadline.due)}` : "-"}`,
     `  queue         ${f.queue.length} event(s)`,
     ...f.queue.map((r) => `    #${r.seq}  ${JSON.stringify(r.event)}${r.id ? `  id ${r.id}` : ""}  at ${time(r.at)}`),
     `  dead letters  ${f.deadLetters.length}`,

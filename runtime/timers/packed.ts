@@ -1,28 +1,36 @@
-// The compact text a flow hash keeps for its armed timers: their members without the machine and flow id, which the hash's key already names.
-import { MEMBER_SEPARATOR, timerShard } from "./member.js";
+// The compact text a flow hash keeps for its armed timers: the entry token and each timer's relative id, from which their members follow.
+import { legacyTimerShardKey, MEMBER_SEPARATOR, decodeTimerMember, timerIdIn, timerMember, timerShard, timerShardKey } from "./member.js";
 import type { ArmedTimer } from "./types.js";
 
 /** Record separator between timers; the first field is the entry token they share. */
 const RECORD_SEPARATOR = "\u001e";
 const NOTHING_ARMED = "-";
 
-/**
+/*
  * Redis keeps a hash as a compact listpack only while every value is ≤ 64 bytes
- * (hash-max-listpack-value); one JSON-encoded timer list is ~200 bytes and turns the whole flow
- * hash into a hashtable (~1 KB per idle flow instead of ~350 B). Packed, one timer is ~30 bytes:
- * `<entry>` then, per timer, RS + kind char + id US state US ms(36) US due(36).
+ * (hash-max-listpack-value), and allocates the listpack in size classes (…, 128, 160, …): every
+ * byte of this value is paid by each idle flow. So it holds what the members cannot be rebuilt
+ * without and nothing else: `<entry>`, then per timer RS + its id relative to the state (the flow
+ * hash's state, `s`, is the state that armed them) — "1.1␞1h" for one timer. The deadline keeps its
+ * due time, because the watchdog compares it with the clock to find a lost one: RS US due(36).
+ * A timer's due time is its score in the shard (what `fsmc flows inspect` shows).
+ *
+ * Read as well: the layout before this one, whose records were
+ * kind char + id US state US ms(36) US due(36) (exactly three US, never leading), and JSON.
  */
+
 export function packArmed(armed: readonly ArmedTimer[]): string {
   // Not "": the commit script reads an empty argument as "leave the field unchanged".
   if (armed.length === 0) return NOTHING_ARMED;
   let entry: string | undefined;
   const records = armed.map((timer) => {
-    const fields = timer.member.split(MEMBER_SEPARATOR);
-    if (fields.length !== 8) throw new Error(`not a timer member: ${JSON.stringify(timer.member)}`);
-    const [kind, , , id, state, timerEntry, ms36, due36] = fields as [string, string, string, string, string, string, string, string];
-    if (entry !== undefined && entry !== timerEntry) throw new Error("packArmed: timers of different entries cannot share one packed value");
-    entry = timerEntry;
-    return `${kind}${id}${MEMBER_SEPARATOR}${state}${MEMBER_SEPARATOR}${ms36}${MEMBER_SEPARATOR}${due36}`;
+    const decoded = decodeTimerMember(timer.member);
+    if (!decoded) throw new Error(`not a timer member: ${JSON.stringify(timer.member)}`);
+    if (entry !== undefined && entry !== decoded.entry) throw new Error("packArmed: timers of different entries cannot share one packed value");
+    entry = decoded.entry;
+    if (decoded.kind === "timer") return decoded.timer;
+    if (timer.due === undefined) throw new Error("packArmed: a deadline needs its due time");
+    return MEMBER_SEPARATOR + Math.round(timer.due).toString(36);
   });
   return [entry, ...records].join(RECORD_SEPARATOR);
 }
@@ -34,21 +42,34 @@ export function entryOfPacked(packed: string): string {
   return end < 0 ? packed : packed.slice(0, end);
 }
 
+/** A timer of the layout before, as JSON: it has a shard but no key (its set was `fsm:timers:{<shard>}`). */
+function fromJson(value: ArmedTimer): ArmedTimer {
+  return value.key === undefined ? { ...value, key: legacyTimerShardKey(value.shard) } : value;
+}
+
 /**
  * Rebuilds the armed timers of a flow from its packed value; [] for "" or "-" (nothing armed).
- * Also reads the JSON the flow hash held before (an ArmedTimer array, or one ArmedTimer for the
- * deadline), so flows written either way keep working.
+ * `state` is the flow hash's state: with it a timer's `id` is whole, without it relative to the state
+ * (which is all cancelling needs). A layout-before value gives back its timers where they were
+ * stored then (old members in `fsm:timers:{<shard>}`), so cancelling still removes them.
  */
-export function unpackArmed(machine: string, flowId: string, packed: string, shards: number): ArmedTimer[] {
+export function unpackArmed(machine: string, flowId: string, packed: string, shards: number, state?: string): ArmedTimer[] {
   if (packed === "" || packed === NOTHING_ARMED) return [];
-  if (packed.startsWith("[")) return JSON.parse(packed) as ArmedTimer[];
-  if (packed.startsWith("{")) return [JSON.parse(packed) as ArmedTimer];
+  if (packed.startsWith("[")) return (JSON.parse(packed) as ArmedTimer[]).map(fromJson);
+  if (packed.startsWith("{")) return [fromJson(JSON.parse(packed) as ArmedTimer)];
   const [entry, ...records] = packed.split(RECORD_SEPARATOR) as [string, ...string[]];
   const shard = timerShard(machine, flowId, shards);
-  return records.map((record) => {
-    const kindChar = record.charAt(0);
-    const [id, state, ms36, due36] = record.slice(1).split(MEMBER_SEPARATOR) as [string, string, string, string];
-    const member = [kindChar, machine, flowId, id, state, entry, ms36, due36].join(MEMBER_SEPARATOR);
-    return { id, due: parseInt(due36, 36), member, shard, kind: kindChar === "d" ? "deadline" : "timer" };
+  const key = timerShardKey(machine, shard);
+  return records.map((record): ArmedTimer => {
+    if (record.startsWith(MEMBER_SEPARATOR)) {
+      return { id: "deadline", due: parseInt(record.slice(1), 36), member: timerMember(flowId, entry, undefined), key, shard, kind: "deadline" };
+    }
+    if (record.includes(MEMBER_SEPARATOR)) {
+      const kindChar = record.charAt(0);
+      const [id, recordState, ms36, due36] = record.slice(1).split(MEMBER_SEPARATOR) as [string, string, string, string];
+      const member = [kindChar, machine, flowId, id, recordState, entry, ms36, due36].join(MEMBER_SEPARATOR);
+      return { id, due: parseInt(due36, 36), member, key: legacyTimerShardKey(shard), shard, kind: kindChar === "d" ? "deadline" : "timer" };
+    }
+    return { id: state === undefined ? record : timerIdIn(record, state), member: timerMember(flowId, entry, record), key, shard, kind: "timer" };
   });
 }

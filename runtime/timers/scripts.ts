@@ -40,13 +40,11 @@ function commands(redis: TimerRedis): TimerCommands {
   return redis as unknown as TimerCommands;
 }
 
-/** ZADDs the given (member prefix, ms) pairs into one shard; returns the due time and full member of each, in order. */
-export async function armTimers(redis: TimerRedis, key: string, entries: readonly { prefix: string; ms: number }[]): Promise<{ due: number; member: string }[]> {
-  const args = entries.flatMap((e) => [e.prefix, e.ms]);
+/** ZADDs the given (member, ms) pairs into one shard, due at Redis TIME + ms; returns the due time of each, in order. */
+export async function armTimers(redis: TimerRedis, key: string, entries: readonly { member: string; ms: number }[]): Promise<number[]> {
+  const args = entries.flatMap((e) => [e.member, e.ms]);
   const reply = await commands(redis).fsmTimersArm(key, ...args);
-  const armed: { due: number; member: string }[] = [];
-  for (let i = 0; i < reply.length; i += 2) armed.push({ due: Number(reply[i]), member: String(reply[i + 1]) });
-  return armed;
+  return reply.map(Number);
 }
 
 export interface ClaimReply {
@@ -54,12 +52,15 @@ export interface ClaimReply {
   now: number;
   /** Earliest score left in the shard after the claim (a due time or a lease end), if any. */
   next: number | undefined;
-  members: string[];
+  /** Each claimed member with its score when claimed (its due time, or the end of a lease that ran out). */
+  claimed: { member: string; score: number }[];
 }
 
 function parseClaim(reply: (number | string)[]): ClaimReply {
   const next = reply[1] === "" || reply[1] === undefined ? undefined : Number(reply[1]);
-  return { now: Number(reply[0]), next, members: reply.slice(2).map(String) };
+  const claimed: { member: string; score: number }[] = [];
+  for (let i = 2; i + 1 < reply.length; i += 2) claimed.push({ member: String(reply[i]), score: Number(reply[i + 1]) });
+  return { now: Number(reply[0]), next, claimed };
 }
 
 function isCluster(redis: TimerRedis): boolean {

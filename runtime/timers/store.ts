@@ -1,16 +1,25 @@
-// Arms a flow's timers in its shard before the commit that enters the state, and cancels them after it leaves.
-import { memberPrefix, timerShard, timerShardKey } from "./member.js";
+// Arms a flow's timers in its machine's shard before the commit that enters the state, and cancels them after it leaves.
+import { assertTimerMachine, memberOf, timerShard, timerShardKey } from "./member.js";
 import { packArmed, unpackArmed } from "./packed.js";
 import { ackTimers, armTimers, defineTimerScripts } from "./scripts.js";
 import type { ArmedTimer, TimerRedis, TimerSpec, TimerStoreOptions } from "./types.js";
 
 export const DEFAULT_TIMER_SHARDS = 16;
 
-type ArmedListener = (shard: number, ms: number) => void;
+/** One sorted set the timer service claims from. */
+export interface TimerShardRef {
+  key: string;
+  machine: string;
+  shard: number;
+}
+
+type ArmedListener = (key: string, ms: number) => void;
 
 export class TimerStore {
   readonly shards: number;
   private readonly armedListeners = new Set<ArmedListener>();
+  private readonly machines = new Set<string>();
+  private refs: readonly TimerShardRef[] = [];
 
   constructor(
     readonly redis: TimerRedis,
@@ -18,12 +27,37 @@ export class TimerStore {
   ) {
     this.shards = options.shards ?? DEFAULT_TIMER_SHARDS;
     if (!Number.isInteger(this.shards) || this.shards < 1) throw new RangeError(`shards must be a positive integer, got ${this.shards}`);
+    for (const machine of options.machines ?? []) this.addMachine(machine);
     defineTimerScripts(redis);
+  }
+
+  /**
+   * Makes this process's timer service claim the machine's shards. Shards are per machine (the
+   * member then need not name it), so a process delivers the timers of the machines it knows —
+   * the ones it registered, and any it armed timers for — and only those.
+   */
+  addMachine(machine: string): void {
+    if (this.machines.has(machine)) return;
+    assertTimerMachine(machine);
+    this.machines.add(machine);
+    const refs = [...this.refs];
+    for (let shard = 0; shard < this.shards; shard++) refs.push({ key: timerShardKey(machine, shard), machine, shard });
+    this.refs = refs;
+  }
+
+  /** Every shard of every machine this process knows, in the order they were added. */
+  get shardRefs(): readonly TimerShardRef[] {
+    return this.refs;
   }
 
   /** The shard of a flow: all its timers live there, so arming them is one script on one key. */
   shardOf(machine: string, flowId: string): number {
     return timerShard(machine, flowId, this.shards);
+  }
+
+  /** The sorted set holding a flow's timers. */
+  keyOf(machine: string, flowId: string): string {
+    return timerShardKey(machine, this.shardOf(machine, flowId));
   }
 
   /**
@@ -36,15 +70,14 @@ export class TimerStore {
     for (const timer of timers) {
       if (!Number.isFinite(timer.ms) || timer.ms < 0) throw new RangeError(`timer ${timer.id}: ms must be a non-negative number, got ${timer.ms}`);
     }
+    this.addMachine(machine);
     const shard = this.shardOf(machine, flowId);
-    const stored = await armTimers(
-      this.redis,
-      timerShardKey(shard),
-      timers.map((spec) => ({ prefix: memberPrefix(machine, flowId, entry, spec), ms: Math.round(spec.ms) })),
-    );
+    const key = timerShardKey(machine, shard);
+    const members = timers.map((spec) => memberOf(flowId, entry, spec));
+    const dues = await armTimers(this.redis, key, timers.map((spec, i) => ({ member: members[i]!, ms: Math.round(spec.ms) })));
     const soonest = Math.min(...timers.map((t) => t.ms));
-    for (const listener of this.armedListeners) listener(shard, soonest);
-    return stored.map((s, i) => ({ id: timers[i]!.id, due: s.due, member: s.member, shard, kind: timers[i]!.kind }));
+    for (const listener of this.armedListeners) listener(key, soonest);
+    return timers.map((spec, i) => ({ id: spec.id, due: dues[i]!, member: members[i]!, key, shard, kind: spec.kind }));
   }
 
   /** The armed timers of one state entry as a short string for the flow hash (see packed.ts for why not JSON). */
@@ -52,9 +85,9 @@ export class TimerStore {
     return packArmed(armed);
   }
 
-  /** The armed timers a flow hash recorded with `pack`, ready for `cancel`. */
-  unpack(machine: string, flowId: string, packed: string): ArmedTimer[] {
-    return unpackArmed(machine, flowId, packed, this.shards);
+  /** The armed timers a flow hash recorded with `pack`, ready for `cancel`; with the hash's `state`, with whole ids. */
+  unpack(machine: string, flowId: string, packed: string, state?: string): ArmedTimer[] {
+    return unpackArmed(machine, flowId, packed, this.shards, state);
   }
 
   /** Tells the local timer service about a new timer, so one due before its next poll wakes it early. */
@@ -65,12 +98,12 @@ export class TimerStore {
 
   /** Removes timers of a state that was left. Best effort: a timer left behind is dropped when applied. */
   async cancel(armed: ArmedTimer[]): Promise<void> {
-    const byShard = new Map<number, string[]>();
+    const byKey = new Map<string, string[]>();
     for (const timer of armed) {
-      const members = byShard.get(timer.shard) ?? [];
+      const members = byKey.get(timer.key) ?? [];
       members.push(timer.member);
-      byShard.set(timer.shard, members);
+      byKey.set(timer.key, members);
     }
-    await Promise.all([...byShard].map(([shard, members]) => ackTimers(this.redis, timerShardKey(shard), members)));
+    await Promise.all([...byKey].map(([key, members]) => ackTimers(this.redis, key, members)));
   }
 }

@@ -18,33 +18,49 @@ export interface TimerSpec {
 
 /** A timer as stored: what the commit records in the flow hash so it can cancel it later. */
 export interface ArmedTimer {
+  /**
+   * Timer id from the definition, or "deadline". Read back from a flow hash without naming the
+   * state (`unpack` without `state`), a timer's id relative to its state (`timerIdIn`): enough to cancel it.
+   */
   id: string;
-  /** Due time in ms since the epoch, from Redis TIME. */
-  due: number;
-  /** The sorted-set member; with `shard` it names the stored timer exactly. */
+  /**
+   * Due time in ms since the epoch, from Redis TIME. Absent for a timer read back from the flow
+   * hash, which keeps the due time of the deadline only (the watchdog needs it); a timer's is its score in `key`.
+   */
+  due?: number;
+  /** The sorted-set member; with `key` it names the stored timer exactly. */
   member: string;
+  /** The sorted set holding it: `fsm:timers:{<machine>:<shard>}`. */
+  key: string;
   shard: number;
   kind: TimerKind;
 }
 
-/** A timer that came due and was claimed by this process, ready to become an event of its flow. */
+/**
+ * A timer that came due and was claimed by this process. Its member names the flow, the state
+ * entry that armed it and the timer relative to that entry's state, nothing more: the flow reads
+ * the state (and from the definition the timer's ms) back when it applies the timer's event.
+ */
 export interface DueTimer {
   machine: string;
   flowId: string;
-  id: string;
-  state: string;
+  kind: TimerKind;
+  /** The timer's id relative to the state that armed it (`timerIdIn` gives the whole id in that state); "" for the deadline. */
+  timer: string;
   /** The entry token of the state entry that armed it; the timer applies only while it still matches. */
   entry: string;
-  ms: number;
+  /** The member's score when claimed, ms (Redis clock): its due time, or the end of an earlier claim's lease that ran out. */
   due: number;
-  kind: TimerKind;
   member: string;
+  key: string;
   shard: number;
 }
 
 export interface TimerStoreOptions {
-  /** Number of `fsm:timers:{<shard>}` sorted sets. Every process of one deployment must use the same. */
+  /** Number of `fsm:timers:{<machine>:<shard>}` sorted sets per machine. Every process of one deployment must use the same. */
   shards?: number;
+  /** Machines whose shards this process's timer service claims from (FlowRuntime adds each machine it registers). */
+  machines?: readonly string[];
 }
 
 export interface TimerServiceOptions {
@@ -63,5 +79,5 @@ export interface TimerServiceOptions {
   /** Most deliveries in flight in this process; claiming pauses above it. */
   maxInFlight?: number;
   /** Told about failed claims (Redis away: the service keeps polling with backoff), deliveries and acks. */
-  onError?: (error: unknown, context: { operation: "claim" | "deliver" | "ack"; shard: number; timer?: DueTimer }) => void;
+  onError?: (error: unknown, context: { operation: "claim" | "deliver" | "ack"; shard: number; key?: string; timer?: DueTimer }) => void;
 }

@@ -10,6 +10,7 @@ import { startRedis, type RedisServer } from "../support/redis.js";
 import { Call, callHandlers } from "./fixtures/call.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
+import { openMonitor } from "./support/monitor.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -28,9 +29,7 @@ test.after(async () => {
 
 /** Script calls (EVAL/EVALSHA) whose arguments name any of `flowIds`, counted with MONITOR while `work` runs. */
 async function scriptCallsDuring(flowIds: readonly string[], work: () => Promise<void>): Promise<{ calls: number; enqueueCalls: number }> {
-  const monitor = await redis.monitor();
-  // Lines still arriving after disconnect() match no command: ioredis reports them as errors.
-  monitor.on("error", () => {});
+  const monitor = await openMonitor(server.url);
   const tags = flowIds.map((id) => `{Call:${id}}`);
   let calls = 0;
   let enqueueCalls = 0;

@@ -3,12 +3,13 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import { FlowRuntime } from "../../runtime/index.js";
+import { FlowRuntime, type TransitionInfo } from "../../runtime/index.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { Dial, dialHandlers } from "./fixtures/dial.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
+import { openMonitor } from "./support/monitor.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -56,6 +57,9 @@ test("entering a state records its armed timers and entry token; leaving it repl
   assert.equal([deadline.id, deadline.kind], ["deadline", "deadline"]);
   assert.ok(deadline.due > (ringing.created ?? 0));
   assert.match(ringing.entry ?? "", /^\d+\.1$/);
+  // The flow hash keeps no due time per timer: inspect reads it from the timer's shard.
+  const due = ringing.timers?.[0]?.due ?? 0;
+  assert.ok(due >= (ringing.created ?? 0) + 300 && due <= Date.now() + 300, `due ${due}`);
   await dial.send("t-arm", { type: "Answered" });
   await reaches("t-arm", "Talking");
   const talking = await inspectFlow(redis, "Dial", "t-arm");
@@ -96,13 +100,33 @@ test("the deadline ends a flow from any non-final state, running its actions", a
   assert.equal((await inspectFlow(redis, "Dial", "t-deadline")).deadline, undefined, "the deadline is cleared when the flow ends");
 });
 
+test("onTransition reports a timer's and the deadline's events as the handlers receive them: id, state and ms", async () => {
+  // A server of its own: the file's shared runtime must not be the one that delivers these timers.
+  const alone = await startRedis();
+  const seen: TransitionInfo[] = [];
+  const own = new FlowRuntime({ redis: alone.url, timerPollMs: 20, onTransition: (info) => void seen.push(info) });
+  const client = registerDial(own);
+  await own.start();
+  try {
+    await client.start("t-hook-timer", {});
+    await client.start("t-hook-deadline", {});
+    await client.send("t-hook-deadline", { type: "Answered" });
+    await waitFor("both flows to end", async () => (await client.get("t-hook-timer"))?.status === "ended" && (await client.get("t-hook-deadline"))?.status === "ended", 5_000);
+    const timer = seen.find((info) => info.flowId === "t-hook-timer" && info.event.type === "fsm.timer");
+    assert.equal(timer && { ...timer.event, entry: undefined }, { type: "fsm.timer", timer: "Ringing/300ms", state: "Ringing", ms: 300, entry: undefined });
+    const deadline = seen.find((info) => info.flowId === "t-hook-deadline" && info.event.type === "fsm.deadline");
+    assert.equal(deadline?.event, { type: "fsm.deadline", ms: 900 });
+    assert.is(deadline?.to, "TimedOut");
+  } finally {
+    await own.close();
+    await alone.stop({ cleanup: true });
+  }
+});
+
 test("timerLeaseMs is the lease the runtime's timer service claims timers under", async () => {
-  const monitor = await redis.monitor();
-  // Monitor lines still arriving after disconnect() match no command: ioredis emits them as errors
-  // ("Command queue state error"), which would crash the run with nothing wrong in the runtime.
-  monitor.on("error", () => {});
+  const monitor = await openMonitor(server.url);
   const leases = new Set<string>();
-  // EVALSHA <sha> 1 fsm:timers:{n} <lease ms> <batch>: the claim script's arguments.
+  // EVALSHA <sha> 1 fsm:timers:{<machine>:<n>} <lease ms> <batch>: the claim script's arguments.
   monitor.on("monitor", (_time: string, args: string[]) => {
     if (args[0]?.toLowerCase() === "evalsha" && args[3]?.startsWith("fsm:timers:{") && args.length === 6) leases.add(args[4]!);
   });

@@ -33,7 +33,7 @@ test("timers of flows in every shard are armed, delivered once each and acked on
   await service.stop();
   assert.is(delivered.size, flows.length);
   assert.ok([...delivered.values()].every((n) => n === 1));
-  for (let shard = 0; shard < 16; shard++) assert.is(await client.zcard(timerShardKey(shard)), 0);
+  for (let shard = 0; shard < 16; shard++) assert.is(await client.zcard(timerShardKey("M", shard)), 0);
 });
 
 test("the watchdog scans every master of the cluster", async () => {

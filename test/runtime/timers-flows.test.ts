@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { FlowRuntime, type FlowClient } from "../../runtime/index.js";
-import { TimerStore, timerShardKey } from "../../runtime/timers/index.js";
+import { decodeTimerMember, TimerStore } from "../../runtime/timers/index.js";
 import { listStuckFlows } from "../../runtime/watchdog.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { loopingMachine, silentMachine, tickingMachine, timedHandlers, waitingMachine, type TimedContext, type TimedMachine } from "./timers-support/machines.js";
@@ -33,8 +33,8 @@ async function until<T>(read: () => Promise<T>, holds: (value: T) => boolean, ti
 
 async function timersOf(machine: string, flowId: string): Promise<string[]> {
   const store = new TimerStore(redis);
-  const members = await redis.zrange(timerShardKey(store.shardOf(machine, flowId)), "0", "-1");
-  return members.filter((m) => m.includes(`\u001f${flowId}\u001f`));
+  const members = await redis.zrange(store.keyOf(machine, flowId), "0", "-1");
+  return members.filter((m) => decodeTimerMember(m)?.flowId === flowId);
 }
 
 test.before(async () => {
@@ -93,7 +93,7 @@ test("a timer of a state that was left has no effect when it fires anyway", asyn
   await until(() => timersOf("Waits", id), (m) => m.length === 0);
   // As if the cancel had been lost: the old member comes due again.
   const dropped = runtime.metrics().droppedTimers;
-  await redis.zadd(timerShardKey(new TimerStore(redis).shardOf("Waits", id)), 0, member!);
+  await redis.zadd(new TimerStore(redis).keyOf("Waits", id), 0, member!);
   await until(async () => runtime.metrics().droppedTimers, (n) => n > dropped);
   const flow = await waiting.get(id);
   assert.is(flow!.state, "Elsewhere");
@@ -156,7 +156,7 @@ test("the watchdog lists a flow whose deadline timer was lost, and its redeliver
   const id = nextFlow();
   await silent.start(id, {});
   const [member] = await until(() => timersOf("Silent", id), (m) => m.length === 1);
-  await redis.zrem(timerShardKey(new TimerStore(redis).shardOf("Silent", id)), member!);
+  await redis.zrem(new TimerStore(redis).keyOf("Silent", id), member!);
   await sleep(300);
   assert.is((await silent.get(id))!.status, "active");
   const report = await listStuckFlows(redis, { graceMs: 50, redeliver: true });

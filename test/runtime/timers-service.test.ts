@@ -2,7 +2,7 @@
 import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TimerService, TimerStore, timerShardKey, type DueTimer, type TimerSpec } from "../../runtime/timers/index.js";
+import { TimerService, TimerStore, type DueTimer, type TimerSpec } from "../../runtime/timers/index.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { timersLeft, until } from "./timers-support/shards.js";
 
@@ -23,7 +23,7 @@ function startService(deliver: (timer: DueTimer) => Promise<void>, options: Cons
 test.before(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
-  store = new TimerStore(redis);
+  store = new TimerStore(redis, { machines: ["M"] });
 });
 
 test.after.each(async () => {
@@ -44,7 +44,24 @@ test("a due timer is delivered once, then acked out of its shard", async () => {
   await new Promise((resolve) => setTimeout(resolve, 100));
   assert.is(delivered.length, 1);
   assert.is(delivered[0]!.member, armed!.member);
-  assert.is(await redis.zscore(timerShardKey(armed!.shard), armed!.member), null);
+  // The member holds no time: the due time handed over is the score the claim found.
+  assert.is(delivered[0]!.due, armed!.due);
+  assert.is(await redis.zscore(armed!.key, armed!.member), null);
+});
+
+test("a service claims only from the shards of the machines its store knows", async () => {
+  const other = new TimerStore(redis);
+  const [foreign] = await other.arm("Elsewhere", "f0", "1.1", [spec("10ms", 10)]);
+  const delivered: DueTimer[] = [];
+  const service = startService(async (t) => void delivered.push(t));
+  await store.arm("M", "f0", "1.1", [spec("10ms", 10)]);
+  await until(() => service.stats.acked === 1);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(delivered.map((t) => t.machine), ["M"]);
+  assert.ok(await redis.zscore(foreign!.key, foreign!.member), "the other machine's timer is left to processes that know it");
+  store.addMachine("Elsewhere");
+  await until(() => delivered.length === 2);
+  assert.equal(delivered.map((t) => [t.machine, t.flowId, t.timer, t.entry]), [["M", "f0", "10ms", "1.1"], ["Elsewhere", "f0", "10ms", "1.1"]]);
 });
 
 test("a timer is not delivered before its due time", async () => {
@@ -55,19 +72,20 @@ test("a timer is not delivered before its due time", async () => {
   const [seconds, micros] = await redis.time();
   const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   // Delivery happened no earlier than due (Redis clock; the local clock reads the same machine's time).
-  assert.ok(deliveredAt[0]! >= armed!.due - 2, `delivered ${armed!.due - deliveredAt[0]!} ms early`);
-  assert.ok(redisNow >= armed!.due);
+  const due = armed!.due!;
+  assert.ok(deliveredAt[0]! >= due - 2, `delivered ${due - deliveredAt[0]!} ms early`);
+  assert.ok(redisNow >= due);
 });
 
 test("timers of one flow are delivered in due order", async () => {
   const order: string[] = [];
   await store.arm("M", "f3", "1.1", [spec("90ms", 90), spec("30ms", 30), spec("60ms", 60)]);
   startService(async (t) => {
-    await new Promise((resolve) => setTimeout(resolve, t.ms === 30 ? 80 : 1));
-    order.push(t.id);
+    await new Promise((resolve) => setTimeout(resolve, t.timer === "30ms" ? 80 : 1));
+    order.push(t.timer);
   });
   await until(() => order.length === 3);
-  assert.equal(order, ["Waiting/30ms", "Waiting/60ms", "Waiting/90ms"]);
+  assert.equal(order, ["30ms", "60ms", "90ms"]);
 });
 
 test("a delivery that throws is not acked, and is delivered again when its lease ends", async () => {
@@ -81,7 +99,7 @@ test("a delivery that throws is not acked, and is delivered again when its lease
     { leaseMs: 200 },
   );
   await until(() => attempts === 1);
-  assert.ok(await redis.zscore(timerShardKey(armed!.shard), armed!.member), "still stored after the failed delivery");
+  assert.ok(await redis.zscore(armed!.key, armed!.member), "still stored after the failed delivery");
   await until(() => service.stats.acked === 1);
   assert.is(attempts, 2);
   assert.is(service.stats.deliverFailed, 1);

@@ -2,7 +2,7 @@
 import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { TimerService, TimerStore, timerShardKey, type DueTimer } from "../../runtime/timers/index.js";
+import { TimerService, TimerStore, type DueTimer } from "../../runtime/timers/index.js";
 import { listStuckFlows, startWatchdog, type StuckFlows } from "../../runtime/watchdog.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { seedFlow } from "./timers-support/flows.js";
@@ -55,7 +55,7 @@ test("a deadline overdue by less than the grace, or of an ended flow, is not lis
 test("redeliver makes a past deadline due again, and the timer service delivers it", async () => {
   const { deadline } = await seedFlow(redis, store, { machine: "Call", flowId: "lost", deadlineMs: 10 });
   // The deadline timer was delivered and acked, but the flow never ended (its event was lost).
-  await redis.zrem(timerShardKey(deadline.shard), deadline.member);
+  await redis.zrem(deadline.key, deadline.member);
   await new Promise((resolve) => setTimeout(resolve, 30));
   const report = await listStuckFlows(redis, { graceMs: 0, redeliver: true });
   assert.ok(report.pastDeadline[0]?.redelivered);
@@ -74,11 +74,11 @@ test("redeliver makes a past deadline due again, and the timer service delivers 
 test("redeliver leaves a deadline that is still in its shard as it is", async () => {
   const { deadline } = await seedFlow(redis, store, { machine: "Call", flowId: "pending", deadlineMs: 10 });
   // Leased to a live claimer until far in the future: redelivering must not make it due early.
-  await redis.zadd(timerShardKey(deadline.shard), Date.now() + 60_000, deadline.member);
+  await redis.zadd(deadline.key, Date.now() + 60_000, deadline.member);
   await new Promise((resolve) => setTimeout(resolve, 30));
   const report = await listStuckFlows(redis, { graceMs: 0, redeliver: true });
   assert.is(report.pastDeadline[0]?.redelivered, false);
-  assert.ok(Number(await redis.zscore(timerShardKey(deadline.shard), deadline.member)) > Date.now() + 50_000);
+  assert.ok(Number(await redis.zscore(deadline.key, deadline.member)) > Date.now() + 50_000);
 });
 
 test("a queue whose oldest event waited longer than the lock TTL with no lock is orphaned", async () => {
@@ -125,7 +125,7 @@ test("a healthy flow is in no list", async () => {
 
 test("the periodic watchdog reports its counts and redelivers overdue deadlines by itself", async () => {
   const { deadline } = await seedFlow(redis, store, { machine: "Call", flowId: "forgotten", deadlineMs: 10 });
-  await redis.zrem(timerShardKey(deadline.shard), deadline.member);
+  await redis.zrem(deadline.key, deadline.member);
   const reports: StuckFlows[] = [];
   const stop = startWatchdog(redis, { intervalMs: 50, graceMs: 0, onReport: (r) => reports.push(r) });
   try {
@@ -135,7 +135,7 @@ test("the periodic watchdog reports its counts and redelivers overdue deadlines 
     await stop();
   }
   assert.is(reports[0]?.counts.pastDeadline, 1);
-  assert.ok(await redis.zscore(timerShardKey(deadline.shard), deadline.member), "the deadline is back in its shard");
+  assert.ok(await redis.zscore(deadline.key, deadline.member), "the deadline is back in its shard");
 });
 
 test.run();

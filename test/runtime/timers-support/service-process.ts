@@ -8,7 +8,8 @@ if (!url || (mode !== "record" && mode !== "hold")) throw new Error("usage: serv
 
 const redis = new Redis(url);
 const recorder = new Redis(url);
-const store = new TimerStore(redis);
+// Timer shards are per machine: these are the machines the multi-process tests arm timers for.
+const store = new TimerStore(redis, { machines: ["M", "Bulk", "Burst"] });
 
 async function record(timer: DueTimer): Promise<void> {
   await recorder.hincrby("test:deliveries", timer.member, 1);

@@ -1,13 +1,13 @@
 // What is left in the timer shards, and bounded polling, for the timer service tests.
 import type { Redis } from "ioredis";
 
-import { timerShardKey, type TimerStore } from "../../../runtime/timers/index.js";
+import type { TimerStore } from "../../../runtime/timers/index.js";
 import { waitFor } from "../support/wait-for.js";
 
-/** Timers still armed or leased across every shard of `store`. */
+/** Timers still armed or leased across every shard of every machine `store` knows. */
 export async function timersLeft(redis: Redis, store: TimerStore): Promise<number> {
   let total = 0;
-  for (let shard = 0; shard < store.shards; shard++) total += await redis.zcard(timerShardKey(shard));
+  for (const { key } of store.shardRefs) total += await redis.zcard(key);
   return total;
 }
 
