@@ -13,12 +13,8 @@ const luaDir = new URL("./lua/", import.meta.url);
 const read = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
 const include = read("include/flow.lua");
 
-/** Script name → [file, number of keys (undefined: given first, per call), needs the shared include]. */
+/** Script name → [file, number of keys, needs the shared include]. */
 const scriptFiles = {
-  // The hot path's scripts take any number of flows per call (HotPathScripts below).
-  fsmFlowEnqueue: ["enqueue.lua", undefined, false],
-  fsmFlowStart: ["start.lua", 4, true],
-  fsmFlowCommit: ["commit.lua", undefined, false],
   fsmFlowClaim: ["claim.lua", 3, true],
   fsmFlowFence: ["fence.lua", 2, true],
   fsmFlowExtend: ["extend.lua", 2, false],
@@ -29,12 +25,22 @@ const scriptFiles = {
 
 type ScriptName = keyof typeof scriptFiles;
 type Reply = string | number | null | Reply[];
-type ScriptCommands = { [K in ScriptName]: (...keysAndArgs: (string | number | readonly (string | number)[])[]) => Promise<Reply> };
+type ScriptCommands = { [K in ScriptName]: (...keysAndArgs: (string | number)[]) => Promise<Reply> };
 
-const sources = new Map<ScriptName, { lua: string; numberOfKeys: number | undefined }>();
-for (const [name, [file, numberOfKeys, withInclude]] of Object.entries(scriptFiles) as [ScriptName, readonly [string, number | undefined, boolean]][]) {
-  sources.set(name, { lua: withInclude ? `${include}\n${read(file)}` : read(file), numberOfKeys });
+const withInclude = (file: string) => `${include}\n${read(file)}`;
+const sources = new Map<ScriptName, { lua: string; numberOfKeys: number }>();
+for (const [name, [file, numberOfKeys, included]] of Object.entries(scriptFiles) as [ScriptName, readonly [string, number, boolean]][]) {
+  sources.set(name, { lua: included ? withInclude(file) : read(file), numberOfKeys });
 }
+
+/**
+ * The event path's scripts are sent as built (direct-command.ts), not as defined commands: the
+ * enqueue and commit take any number of flows per call (HotPathScripts below), and a start must
+ * reach Redis in the same order as the sends after it.
+ */
+const enqueueScript = new DirectScript(read("enqueue.lua"));
+const commitScript = new DirectScript(read("commit.lua"));
+const startScript = new DirectScript(withInclude("start.lua"));
 
 const defined = new WeakSet<FlowRedis>();
 
@@ -102,7 +108,7 @@ export async function startFlow(
   ttlMs: number, batch: number, seenTtlMs: number, seenMax: number, initial: string, ctxJson: string, machineVersion: number,
 ): Promise<EnqueueReply> {
   return parseEnqueue(
-    await commands(redis).fsmFlowStart(keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion),
+    await startScript.call(redis, ["", 4, keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion]),
   );
 }
 
@@ -197,8 +203,6 @@ export class HotPathScripts {
   private readonly commits: ScriptBatch<CommitItem, CommitReply>;
 
   constructor(redis: FlowRedis, s: HotPathSettings) {
-    const enqueue = new DirectScript(sources.get("fsmFlowEnqueue")!.lua);
-    const commit = new DirectScript(sources.get("fsmFlowCommit")!.lua);
     // Each call's list is built in place: the SHA's slot, numkeys, every key, then every argument.
     this.enqueues = new ScriptBatch<EnqueueItem, EnqueueReply>({
       maxItems: s.flowsPerCall,
@@ -208,7 +212,7 @@ export class HotPathScripts {
         for (const { keys: k } of items) args.push(k.state, k.queue, k.lock, k.seen);
         args.push(s.ttlMs, s.batch, s.seenTtlMs, s.seenMax);
         for (const { eventId, eventJson, token } of items) args.push(eventId, eventJson, token);
-        return enqueue.call(redis, args) as Promise<Reply[]>;
+        return enqueueScript.call(redis, args) as Promise<Reply[]>;
       },
     });
     this.commits = new ScriptBatch<CommitItem, CommitReply>({
@@ -224,7 +228,7 @@ export class HotPathScripts {
             a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
           );
         }
-        return commit.call(redis, args) as Promise<Reply[]>;
+        return commitScript.call(redis, args) as Promise<Reply[]>;
       },
     });
   }

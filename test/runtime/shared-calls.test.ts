@@ -122,6 +122,14 @@ test("a commit whose queue head is not the event it applied is refused and leave
   assert.is(await redis.get(keys.lock), "holder-token");
 });
 
+test("a start and a send issued together reach Redis in that order, even with ioredis auto-pipelining on", async () => {
+  const { client } = await pool.call({ redis: { host: "127.0.0.1", port: server.port, enableAutoPipelining: true } });
+  const ids = Array.from({ length: 20 }, (_, i) => `together-${i}`);
+  // Not awaited in between: the send is issued while its flow's start is still on its way.
+  await Promise.all(ids.flatMap((id) => [client.start(id, { caller: id }), client.send(id, { type: "Note", n: 1 })]));
+  for (const id of ids) assert.equal((await settled(client, id, 2)).context.notes, [1], id);
+});
+
 test("flowsPerCall must be a whole number of at least 1", () => {
   assert.throws(() => new FlowRuntime({ redis: server.url, flowsPerCall: 0 }), /flowsPerCall must be a positive number/);
   assert.throws(() => new FlowRuntime({ redis: server.url, flowsPerCall: 2.5 }), /flowsPerCall must be a whole number/);
