@@ -2,6 +2,7 @@
 import type { RedisOptions } from "ioredis";
 
 import type { RedisTarget } from "./connection.js";
+import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 
 /** `fast`: ack when the primary has the event. `replicated`: ack after WAIT confirms `replicas` (default 1). */
 export type Consistency = "fast" | "replicated" | { replicas: number; timeoutMs?: number };
@@ -80,7 +81,7 @@ export interface FlowRuntimeOptions {
   sweepIntervalMs?: number;
   /** Shards of the pending index; every process of a deployment must agree. Default 8. */
   pendingShards?: number;
-  /** Shards of the timer sets; every process of a deployment must agree. Default 16. */
+  /** Shards of each machine's timer sets; every process of a deployment must agree. Default 4 (timers/store.ts says why). */
   timerShards?: number;
   /** How often an idle timer shard is polled. Default 50. */
   timerPollMs?: number;
@@ -167,7 +168,7 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
     deadLetterMax: positive("deadLetterMax", o.deadLetterMax, 1_000),
     sweepIntervalMs: positive("sweepIntervalMs", o.sweepIntervalMs, 1_000),
     pendingShards: positive("pendingShards", o.pendingShards, 8),
-    timerShards: positive("timerShards", o.timerShards, 16),
+    timerShards: positive("timerShards", o.timerShards, DEFAULT_TIMER_SHARDS),
     timerPollMs: positive("timerPollMs", o.timerPollMs, 50),
     timerLeaseMs: positive("timerLeaseMs", o.timerLeaseMs, 5_000),
     watchdogIntervalMs: positive("watchdogIntervalMs", o.watchdogIntervalMs, 60_000),

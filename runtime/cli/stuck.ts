@@ -2,6 +2,7 @@
 import type { Argv, CommandModule } from "yargs";
 import { listStuckFlows, type StuckFlows } from "../watchdog.js";
 import { withOpsRedis } from "./ops-connection.js";
+import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
 
 interface StuckArgs {
   redis: string;
@@ -41,7 +42,7 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
       .option("lock-ttl", { type: "number", default: 10_000, describe: "Lock TTL of the runtimes, ms: a queue waiting longer with no lock is orphaned" })
       .option("grace", { type: "number", default: 5_000, describe: "A deadline overdue by less than this (ms) is not reported" })
       .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
-      .option("timer-shards", { type: "number", default: 16, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
+      .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
   handler: (args) =>
     withOpsRedis("stuck", args.redis, args.locks, async ({ redis, locks }) => {
       const report = await listStuckFlows(redis, {

@@ -4,7 +4,13 @@ import { packArmed, unpackArmed } from "./packed.js";
 import { ackTimers, armTimers, defineTimerScripts } from "./scripts.js";
 import type { ArmedTimer, TimerRedis, TimerSpec, TimerStoreOptions } from "./types.js";
 
-export const DEFAULT_TIMER_SHARDS = 16;
+/**
+ * Per machine. Every shard of every registered machine is claimed once per `timerPollMs` while idle,
+ * so shards cost Redis work in proportion to machines × shards × processes even with no timer due;
+ * four spread a machine's timers over four slots of a Cluster and keep claims parallel across
+ * processes, and a machine with a heavy timer load can be given more.
+ */
+export const DEFAULT_TIMER_SHARDS = 4;
 
 /** One sorted set the timer service claims from. */
 export interface TimerShardRef {
