@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from "yargs";
 import { InvalidFlowIdError } from "../errors.js";
 import { assertFlowId } from "../keys.js";
 import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type FlowInspection } from "../ops.js";
+import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
 import { withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
 
@@ -70,13 +71,20 @@ function renderInspection(f: FlowInspection): string {
   return `${lines.join("\n")}\n`;
 }
 
-const inspectCommand: CommandModule<object, FlowArgs> = {
+interface InspectArgs extends FlowArgs {
+  "timer-shards": number;
+}
+
+const inspectCommand: CommandModule<object, InspectArgs> = {
   command: "inspect <machine> <flowId>",
-  describe: "Show a flow: state, context, version, epoch, queue, lock holder and TTL, dead letters",
-  builder: flowArguments,
+  describe: "Show a flow: state, context, version, epoch, queue, lock holder and TTL, timers with their due times, dead letters",
+  builder: (yargs) =>
+    flowArguments(yargs)
+      // Due times live in the timer shards' scores: which shard holds a flow's timers depends on the count.
+      .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards per machine of the runtimes (their timerShards option)" }) as unknown as Argv<InspectArgs>,
   handler: (args) =>
     withRedis("inspect", args, async ({ redis, locks }) => {
-      const inspection = await inspectFlow(redis, args.machine, args.flowId);
+      const inspection = await inspectFlow(redis, args.machine, args.flowId, args["timer-shards"]);
       if (locks.length > 0) inspection.lockServers = await inspectLockServers(locks, args.machine, args.flowId);
       process.stdout.write(args.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
       process.exitCode = inspection.exists ? 0 : 1;

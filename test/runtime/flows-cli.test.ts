@@ -8,6 +8,9 @@ import { freePort, startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
 import { waitFor } from "./support/wait-for.js";
 import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
+import { FlowRuntime, type MachineDefinition } from "../../runtime/index.js";
+import { DEFAULT_TIMER_SHARDS } from "../../runtime/timers/index.js";
+import { timerShard } from "../../runtime/timers/member.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -72,6 +75,34 @@ test("inspect --json prints the same as JSON", async () => {
   assert.is(view.epoch, holderEpoch);
   assert.equal(view.queue.map((r) => r.seq), [3, 4]);
   assert.ok(view.lock.ttlMs > 0 && view.lock.holder.length > 0);
+});
+
+/** Waits in Ringing with an hour-long timer: a flow whose armed timer stays in its shard. */
+const Waiting: MachineDefinition = {
+  name: "Waiting", version: 1, initial: "Ringing", finals: ["Missed"],
+  states: {
+    Ringing: { final: false, entry: [], exit: [], on: {}, timers: [{ id: "Ringing/1h", ms: 3_600_000, clauses: [{ target: "Missed", actions: [] }] }] },
+    Missed: { final: true, entry: [], exit: [], on: {}, timers: [] },
+  },
+  on: {}, contextDefaults: {},
+  schemas: { events: {}, startContext: { type: "object", properties: {}, additionalProperties: false } },
+  guards: [], actions: [],
+};
+
+test("inspect --timer-shards reads a flow's timer due times from the shard the runtimes put them in", async () => {
+  const runtime = pool.add(new FlowRuntime({ redis: server.url, timerShards: 7 }));
+  const waiting = runtime.register(Waiting, { guards: {}, actions: {} });
+  await runtime.start();
+  // A flow whose shard out of 7 is not its shard out of the default count.
+  const flowId = Array.from({ length: 50 }, (_, i) => `wait-${i}`).find((id) => timerShard("Waiting", id, 7) !== timerShard("Waiting", id, DEFAULT_TIMER_SHARDS))!;
+  await waiting.start(flowId, {});
+  await waitFor("the start to apply", async () => (await waiting.get(flowId))?.version === 1);
+  const found = await fsmc("flows", "inspect", "Waiting", flowId, "--redis", server.url, "--timer-shards", "7");
+  assert.is(found.code, 0, found.stderr);
+  assert.match(found.stdout, /timers\s+Ringing\/1h due \d{4}-\d\d-\d\dT/);
+  // With the default count it looks in another shard, and says the timer is not there.
+  const missed = await fsmc("flows", "inspect", "Waiting", flowId, "--redis", server.url);
+  assert.match(missed.stdout, /timers\s+Ringing\/1h not in its shard/);
 });
 
 test("inspect of an unknown flow says so and exits 1", async () => {
