@@ -138,19 +138,35 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         processed = 1;
       }
 
-      // Timers of the entered state are armed before the commit that enters it; if that commit is
-      // refused, their entry token (which carries this epoch) never matches the flow.
+      // Timers of the entered state: on a standalone Redis the commit arms them itself, atomically
+      // with entering the state; on a Cluster (their shard is another slot) they are armed just before
+      // it, and if that commit is refused, their entry token (which carries this epoch) never matches.
       let armed: ArmedTimer[] | undefined;
+      let arm: { member: string; ms: number }[] = [];
       let newDeadline: ArmedTimer | undefined;
       if (entered !== undefined && !ended) {
         const specs = (definition.states[entered]?.timers ?? []).map((t) => ({ id: t.id, state: entered, ms: t.ms, kind: "timer" as const }));
-        armed = await host.timers.arm(name, flowId, working.entry, specs);
+        if (host.scripts.timersInCommit) {
+          armed = host.timers.plan(name, flowId, working.entry, specs);
+          arm = armed.map((timer, i) => ({ member: timer.member, ms: specs[i]!.ms }));
+        } else {
+          armed = await host.timers.arm(name, flowId, working.entry, specs);
+        }
       } else if (ended) {
         armed = [];
       }
+      // The deadline, once per flow, keeps a script of its own: its packed value holds the due time the watchdog reads.
       if (started && !ended && definition.deadline) {
         [newDeadline] = await host.timers.arm(name, flowId, working.entry, [{ id: "deadline", state: "", ms: definition.deadline.ms, kind: "deadline" }]);
       }
+      // What this commit leaves behind: the timers of the state it leaves, and the deadline when the flow ends.
+      const left = armed ? (timers ??= host.timers.unpack(name, flowId, snapshot.timers)) : [];
+      const endedDeadline = ended ? (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) : undefined;
+      const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
+      // The commit cancels those in the flow's shard; one armed under an older key layout is cancelled after it.
+      const timerKey = host.scripts.timersInCommit && (arm.length > 0 || leftBehind.length > 0) ? host.timers.keyOf(name, flowId) : "";
+      const cancelAfter = timerKey ? leftBehind.filter((timer) => timer.key !== timerKey) : leftBehind;
+      const cancel = timerKey ? leftBehind.filter((timer) => timer.key === timerKey).map((timer) => timer.member) : [];
 
       const headSeq = events[0]?.seq ?? 0;
       const reply = await host.scripts.commit(keys, {
@@ -169,6 +185,9 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         ended,
         deadLetter,
         release: host.closing,
+        timerKey,
+        arm,
+        cancel,
       });
       if (reply.kind === "stale") {
         // Another processor took the flow over (our lock expired, or it was force-released): it applies these events.
@@ -190,11 +209,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (transitions) for (const info of transitions) host.reportTransition?.(info);
       if (unhandled) for (const info of unhandled) host.reportUnhandled(info);
-      const left = armed ? (timers ??= host.timers.unpack(name, flowId, snapshot.timers)) : [];
-      const endedDeadline = ended ? (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) : undefined;
-      if (left.length > 0 || endedDeadline) {
-        const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
-        host.timers.cancel(leftBehind).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));
+      if (cancelAfter.length > 0) {
+        host.timers.cancel(cancelAfter).catch((error: unknown) => host.reportError(error, { machine: name, flowId, attempt: 0, phase: "timer" }));
       }
       flow = working;
       if (armed) timers = armed;

@@ -71,7 +71,9 @@ export class FlowRuntime {
     this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs });
     defineFlowScripts(this.redis);
     const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall } = this.options;
-    this.hotPath = new HotPathScripts(this.redis, { ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall });
+    // On a Cluster a flow's timer shard is another slot than the flow: its commit cannot arm timers there.
+    const timersInCommit = !(typeof config.redis === "object" && "cluster" in config.redis);
+    this.hotPath = new HotPathScripts(this.redis, { ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall, timersInCommit });
     // Lock servers must fail fast when down (no offline queue): a quorum of the others still decides.
     this.lockConnections = (config.locks ?? []).map((target) =>
       connect(target, { commandTimeoutMs: Math.max(100, Math.floor(this.options.lockTtlMs / 4)), connectTimeoutMs, offlineQueue: false }),

@@ -130,7 +130,17 @@ export interface CommitArgs {
   ended: boolean;
   deadLetter: string;
   release: boolean;
+  /**
+   * Timers the commit arms (the state entered) and cancels (the state left), in the flow's timer
+   * shard `timerKey`: only where `HotPathScripts.timersInCommit`; elsewhere both are empty.
+   */
+  timerKey: string;
+  arm: readonly { member: string; ms: number }[];
+  cancel: readonly string[];
 }
+
+/** Separates the timers to arm or cancel in one commit argument: no member holds it (timers/member.ts). */
+const TIMER_LIST_SEPARATOR = "\u001c";
 
 export type CommitReply =
   | { kind: "stale"; epoch: string; version: string }
@@ -180,6 +190,8 @@ export interface HotPathSettings {
   deadLetterMax: number;
   /** Most flows in one enqueue or commit call (1 on Redis Cluster: a call must stay in one slot). */
   flowsPerCall: number;
+  /** False on a Redis Cluster, where a flow's timer shard is another slot than the flow: timers are then armed and cancelled in scripts of their own. */
+  timersInCommit: boolean;
 }
 
 interface EnqueueItem {
@@ -201,8 +213,11 @@ interface CommitItem {
 export class HotPathScripts {
   private readonly enqueues: ScriptBatch<EnqueueItem, EnqueueReply>;
   private readonly commits: ScriptBatch<CommitItem, CommitReply>;
+  /** Whether commit.lua arms and cancels a flow's timers itself (see CommitArgs). */
+  readonly timersInCommit: boolean;
 
   constructor(redis: FlowRedis, s: HotPathSettings) {
+    this.timersInCommit = s.timersInCommit;
     // Each call's list is built in place: the SHA's slot, numkeys, every key, then every argument.
     this.enqueues = new ScriptBatch<EnqueueItem, EnqueueReply>({
       maxItems: s.flowsPerCall,
@@ -219,13 +234,20 @@ export class HotPathScripts {
       maxItems: s.flowsPerCall,
       parse: parseCommit,
       call: (items) => {
-        const args: (string | number)[] = ["", items.length * 5];
-        for (const { keys: k } of items) args.push(k.state, k.queue, k.lock, k.seen, k.deadLetters);
+        const args: (string | number)[] = ["", 0];
+        for (const { keys: k, args: a } of items) {
+          args.push(k.state, k.queue, k.lock, k.seen, k.deadLetters);
+          // commit.lua expects the timer shard among a flow's keys exactly when it has timers to arm or cancel.
+          if (a.arm.length > 0 || a.cancel.length > 0) args.push(a.timerKey);
+        }
+        args[1] = args.length - 2;
         args.push(s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax);
         for (const { args: a } of items) {
           args.push(
             a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
             a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
+            a.arm.length > 0 ? a.arm.map((t) => `${Math.round(t.ms)}${TIMER_LIST_SEPARATOR}${t.member}`).join(TIMER_LIST_SEPARATOR) : "",
+            a.cancel.length > 0 ? a.cancel.join(TIMER_LIST_SEPARATOR) : "",
           );
         }
         return commitScript.call(redis, args) as Promise<Reply[]>;

@@ -1,13 +1,16 @@
--- Commits what processors applied to several flows: per flow the fence check, state write, pop, dead letter, and lock release or extension, atomically.
+-- Commits what processors applied to several flows: per flow the fence check, state write, pop, timers, dead letter, and lock release or extension, atomically.
 -- One call carries the commits that one process's drains reach in the same tick (runtime/script-batch.ts);
 -- each flow's step is the same as if it ran alone, with its own keys and its own reply.
--- KEYS: per flow i = 0, 1, …: 5i+1 state hash, 5i+2 queue, 5i+3 lock, 5i+4 seen ids, 5i+5 dead letters
--- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 13i):
+-- KEYS: per flow, in order: state hash, queue, lock, seen ids, dead letters, and its timer shard
+--       (fsm:timers:{<machine>:<n>}) when it arms or cancels timers (standalone Redis only: on a
+--       Cluster the shard is another slot, and the runtime arms and cancels in scripts of their own)
+-- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 15i):
 --       a+1 lock token ('' = lock held elsewhere: Redlock mode), a+2 epoch, a+3 expected version,
 --       a+4 applied count, a+5 pop count, a+6 seq of the queue head to pop ('' when pop count is 0),
 --       a+7 state, a+8 context JSON ('' = unchanged), a+9 packed timers headed by the entry token ('' = unchanged, '-' = none),
 --       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
---       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0')
+--       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0'),
+--       a+14 timers to arm: ms FS member FS ms FS member … ('' = none), a+15 members to cancel, FS between them ('' = none)
 -- Hash fields as in include/flow.lua (one letter each).
 -- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | 0 (released: the commonest, as a bare number) | {'more', records} | {'error', message}
 local t = redis.call('TIME')
@@ -24,7 +27,7 @@ local function release(lock, token)
   if token ~= '' then redis.call('DEL', lock) end
 end
 
-local function commit(state, queue, lock, seen, dead, a)
+local function commit(state, queue, lock, seen, dead, timers, a)
   local f = redis.call('HMGET', state, 'e', 'v', 'x', 'a', 'q')
   if f[1] ~= ARGV[a + 2] or f[2] ~= ARGV[a + 3] or f[3] then
     return { 'stale', f[1] or '', f[2] or '' }
@@ -57,6 +60,14 @@ local function commit(state, queue, lock, seen, dead, a)
   if value == '-' then gone[#gone + 1] = 'd' elseif value ~= '' then set[#set + 1] = 'd'; set[#set + 1] = value end
   redis.call('HSET', state, unpack(set))
   if #gone > 0 then redis.call('HDEL', state, unpack(gone)) end
+  -- Timers of the state left go, those of the state entered come, in the same step that enters it:
+  -- a refused commit arms nothing and cancels nothing. Due = Redis TIME + ms, the member's score.
+  if timers then
+    for member in string.gmatch(ARGV[a + 15], '[^\28]+') do redis.call('ZREM', timers, member) end
+    for ms, member in string.gmatch(ARGV[a + 14], '(%d+)\28([^\28]+)') do
+      redis.call('ZADD', timers, string.format('%.0f', now_ms + tonumber(ms)), member)
+    end
+  end
   if ARGV[a + 12] ~= '' then
     redis.call('RPUSH', dead, ARGV[a + 12])
     redis.call('LTRIM', dead, -max_dead, -1)
@@ -97,10 +108,15 @@ local function commit(state, queue, lock, seen, dead, a)
 end
 
 local out = {}
-for i = 0, #KEYS / 5 - 1 do
-  local k = 5 * i
+local k = 0
+for i = 0, (#ARGV - 4) / 15 - 1 do
+  local a = 4 + 15 * i
+  -- A flow's timer shard is among its keys only when it arms or cancels timers.
+  local timers = nil
+  if ARGV[a + 14] ~= '' or ARGV[a + 15] ~= '' then timers = KEYS[k + 6] end
   -- A failing command fails only its own flow's commit, as it would alone.
-  local ok, reply = pcall(commit, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], 4 + 13 * i)
+  local ok, reply = pcall(commit, KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[k + 4], KEYS[k + 5], timers, a)
+  k = k + (timers and 6 or 5)
   if ok then
     out[i + 1] = reply
   else

@@ -1,4 +1,4 @@
-// Arms a flow's timers in its machine's shard before the commit that enters the state, and cancels them after it leaves.
+// A flow's timers in its machine's shard: their members, arming them (in the commit that enters their state, or just before it on a Cluster) and cancelling them.
 import { assertTimerMachine, memberOf, timerShard, timerShardKey } from "./member.js";
 import { packArmed, unpackArmed } from "./packed.js";
 import { ackTimers, armTimers, defineTimerScripts } from "./scripts.js";
@@ -67,11 +67,11 @@ export class TimerStore {
   }
 
   /**
-   * ZADDs the timers into the flow's shard with due = Redis TIME + ms. Called before the commit
-   * that enters the state: if that commit is refused, the entry token in each member no longer
-   * matches the flow and the timer is dropped when applied.
+   * The members and shard of timers to arm under `entry`, without arming them: for a commit that
+   * arms them itself, atomically with entering their state (standalone Redis: commit.lua). Tells
+   * the local timer service, as `arm` does, so a timer due before its next poll wakes it early.
    */
-  async arm(machine: string, flowId: string, entry: string, timers: TimerSpec[]): Promise<ArmedTimer[]> {
+  plan(machine: string, flowId: string, entry: string, timers: readonly TimerSpec[]): ArmedTimer[] {
     if (timers.length === 0) return [];
     for (const timer of timers) {
       if (!Number.isFinite(timer.ms) || timer.ms < 0) throw new RangeError(`timer ${timer.id}: ms must be a non-negative number, got ${timer.ms}`);
@@ -79,11 +79,22 @@ export class TimerStore {
     this.addMachine(machine);
     const shard = this.shardOf(machine, flowId);
     const key = timerShardKey(machine, shard);
-    const members = timers.map((spec) => memberOf(flowId, entry, spec));
-    const dues = await armTimers(this.redis, key, timers.map((spec, i) => ({ member: members[i]!, ms: Math.round(spec.ms) })));
     const soonest = Math.min(...timers.map((t) => t.ms));
     for (const listener of this.armedListeners) listener(key, soonest);
-    return timers.map((spec, i) => ({ id: spec.id, due: dues[i]!, member: members[i]!, key, shard, kind: spec.kind }));
+    return timers.map((spec) => ({ id: spec.id, member: memberOf(flowId, entry, spec), key, shard, kind: spec.kind }));
+  }
+
+  /**
+   * ZADDs the timers into the flow's shard with due = Redis TIME + ms, in a script of their own:
+   * on a Redis Cluster, where the shard is another slot than the flow's, this runs before the
+   * commit that enters the state; if that commit is refused, the entry token in each member no
+   * longer matches the flow and the timer is dropped when applied.
+   */
+  async arm(machine: string, flowId: string, entry: string, timers: TimerSpec[]): Promise<ArmedTimer[]> {
+    const planned = this.plan(machine, flowId, entry, timers);
+    if (planned.length === 0) return [];
+    const dues = await armTimers(this.redis, planned[0]!.key, timers.map((spec, i) => ({ member: planned[i]!.member, ms: Math.round(spec.ms) })));
+    return planned.map((timer, i) => ({ ...timer, due: dues[i]! }));
   }
 
   /** The armed timers of one state entry as a short string for the flow hash (see packed.ts for why not JSON). */

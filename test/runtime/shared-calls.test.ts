@@ -102,7 +102,7 @@ test("a flow whose step fails in a shared call fails only its own send; the othe
 });
 
 test("a commit whose queue head is not the event it applied is refused and leaves the queue as it was", async () => {
-  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16 });
+  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, timersInCommit: true });
   // Not started: nothing else drains this flow while the test holds its lock.
   const runtime = pool.add(new FlowRuntime({ redis: server.url }));
   const client = runtime.register(Call, callHandlers());
@@ -116,6 +116,7 @@ test("a commit whose queue head is not the event it applied is refused and leave
   const reply = await scripts.commit(keys, {
     token: "holder-token", epoch: taken.snapshot.epoch, expectedVersion: taken.snapshot.version, applied: 1, pop: 1,
     headSeq: 99, state: "Ringing", ctxJson: "", timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
+    timerKey: "", arm: [], cancel: [],
   });
   assert.is(reply.kind, "stale");
   assert.equal(await redis.lrange(keys.queue, 0, -1), before);

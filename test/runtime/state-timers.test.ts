@@ -5,6 +5,8 @@ import * as assert from "uvu/assert";
 
 import { FlowRuntime, type TransitionInfo } from "../../runtime/index.js";
 import { inspectFlow } from "../../runtime/ops.js";
+import { flowKeys } from "../../runtime/keys.js";
+import { HotPathScripts } from "../../runtime/scripts.js";
 import { Dial, dialHandlers } from "./fixtures/dial.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
@@ -90,6 +92,48 @@ test("re-entering a state re-arms its timer: the timer of the earlier entry is d
   assert.is((await dial.get("t-again"))?.state, "Ringing");
   const flow = await reaches("t-again", "Missed");
   assert.equal(flow.context.trail, ["ring:fsm.start", "ring:Ping", "ring:Ping", "miss:fsm.timer"]);
+});
+
+test("on a standalone Redis the commit itself re-arms a state's timer: an event that re-enters it costs two script calls", async () => {
+  await dial.start("t-calls", {});
+  await waitFor("the start to apply", async () => (await dial.get("t-calls"))?.version === 1);
+  const before = await inspectFlow(redis, "Dial", "t-calls");
+  const monitor = await openMonitor(server.url);
+  const calls: string[][] = [];
+  // The flow's own keys carry its hash tag; a timer script names it in the member instead.
+  monitor.on("monitor", (_time: string, args: string[]) => {
+    if (/^eval/i.test(args[0] ?? "") && args.some((a) => a.includes("t-calls"))) calls.push(args);
+  });
+  try {
+    await dial.send("t-calls", { type: "Ping" });
+    await waitFor("the re-entry", async () => (await dial.get("t-calls"))?.version === 2);
+  } finally {
+    monitor.disconnect();
+  }
+  assert.is(calls.length, 2, calls.map((a) => a.slice(0, 4).join(" ")).join("; "));
+  const after = await inspectFlow(redis, "Dial", "t-calls");
+  assert.is.not(after.entry, before.entry);
+  // Exactly one state timer in the shard for this flow (the deadline's member has no timer part):
+  // the new entry's; the old entry's went in the same commit.
+  const key = after.timers?.[0]?.key ?? "";
+  const members = (await redis.zrange(key, "0", "-1")).filter((m) => m.startsWith("t-calls") && m.split("\u001f").length === 3);
+  assert.equal(members, [after.timers?.[0]?.member]);
+});
+
+test("a refused commit arms and cancels no timer", async () => {
+  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, timersInCommit: true });
+  await dial.start("t-refused", {});
+  await waitFor("the start to apply", async () => (await dial.get("t-refused"))?.version === 1);
+  const armed = (await inspectFlow(redis, "Dial", "t-refused")).timers ?? [];
+  const key = armed[0]?.key ?? "";
+  const shardBefore = await redis.zrange(key, "0", "-1", "WITHSCORES");
+  const reply = await scripts.commit(flowKeys("Dial", "t-refused"), {
+    token: "not-the-holder", epoch: 999, expectedVersion: 1, applied: 1, pop: 0, headSeq: 0, state: "Ringing", ctxJson: "",
+    timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
+    timerKey: key, arm: [{ member: "t-refused\u001f9.9\u001f300ms", ms: 300 }], cancel: armed.map((t) => t.member),
+  });
+  assert.is(reply.kind, "stale");
+  assert.equal(await redis.zrange(key, "0", "-1", "WITHSCORES"), shardBefore);
 });
 
 test("the deadline ends a flow from any non-final state, running its actions", async () => {
