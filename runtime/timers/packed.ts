@@ -57,6 +57,8 @@ export function unpackArmed(machine: string, flowId: string, packed: string, sha
   if (packed === "" || packed === NOTHING_ARMED) return [];
   if (packed.startsWith("[")) return (JSON.parse(packed) as ArmedTimer[]).map(fromJson);
   if (packed.startsWith("{")) return [fromJson(JSON.parse(packed) as ArmedTimer)];
+  // A state entered without timers records just its entry token: nothing to unpack (the common case).
+  if (!packed.includes(RECORD_SEPARATOR)) return [];
   const [entry, ...records] = packed.split(RECORD_SEPARATOR) as [string, ...string[]];
   const shard = timerShard(machine, flowId, shards);
   const key = timerShardKey(machine, shard);

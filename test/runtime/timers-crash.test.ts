@@ -58,8 +58,10 @@ test.after(async () => {
 
 test("a process SIGKILLed while holding claimed timers: every flow's timer still fires exactly once", async () => {
   // The holder claims like any timer service but never finishes a delivery: it dies holding its claims.
-  const holder = await startServiceProcess(server.url, "hold", 500);
-  const runtime = await forkRuntime(server.url);
+  // The runtime claims each shard as its timers fall due (it armed them); with many shards, and the
+  // holder polling every 2 ms, the holder is sure to claim some first.
+  const holder = await startServiceProcess(server.url, "hold", 500, { pollMs: 2, shards: 16 });
+  const runtime = await forkRuntime(server.url, 16);
   children.push(holder, runtime);
   const ids = flowIds("held", 100);
   await runtime.startFlows("held", 0, ids.length);

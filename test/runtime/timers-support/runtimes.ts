@@ -13,8 +13,9 @@ export interface RuntimeProcess {
   kill(): Promise<void>;
 }
 
-export async function forkRuntime(url: string): Promise<RuntimeProcess> {
-  const child = fork(script, [url], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** `timerShards`: the runtime's option (default: the runtime's default). */
+export async function forkRuntime(url: string, timerShards?: number): Promise<RuntimeProcess> {
+  const child = fork(script, [url, ...(timerShards === undefined ? [] : [String(timerShards)])], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = once(child, "exit");
   const [ready] = (await once(child, "message")) as [unknown];
   if (ready !== "ready") throw new Error(`runtime process said ${JSON.stringify(ready)}`);
