@@ -181,7 +181,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         ctxJson: working.ctx === flow.ctx ? "" : JSON.stringify(working.ctx),
         // A state entered without timers still records its entry token (a timer event of an older entry must not match).
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
-        deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : ended && (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) ? "-" : "",
+        deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : endedDeadline ? "-" : "",
         ended,
         deadLetter,
         release: host.closing,
