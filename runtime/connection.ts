@@ -73,14 +73,14 @@ export async function waitUntilReachable(connection: Connection, timeoutMs: numb
   try {
     await Promise.race([connection.redis.ping(), timeout]);
   } catch (error) {
-    throw asUnavailable(connection.address, error);
+    throw asRedisError(connection.address, error);
   } finally {
     clearTimeout(timer);
   }
 }
 
 /** Redis's own error replies pass through; anything about the connection becomes RedisUnavailableError. */
-export function asUnavailable(address: string, error: unknown): unknown {
+export function asRedisError(address: string, error: unknown): unknown {
   if (error instanceof RedisUnavailableError) return error;
   if (error instanceof Error && error.name !== "ReplyError") {
     return new RedisUnavailableError(address, error.message, { cause: error });

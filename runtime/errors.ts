@@ -92,3 +92,69 @@ export class RuntimeClosedError extends FlowRuntimeError {
     super("RUNTIME_CLOSED", "the flow runtime is closed");
   }
 }
+
+/** Where a handler error happened: the machine, the flow, the handler, and the event it was handling. */
+export interface HandlerSite {
+  readonly machine: string;
+  readonly flowId: string;
+  /** `guard <name>` or `action <name>`. */
+  readonly handler: string;
+  readonly eventType: string;
+}
+
+function siteText(site: HandlerSite): string {
+  return `machine ${site.machine}, flow ${site.flowId}, ${site.handler} on event ${site.eventType}`;
+}
+
+/** A guard or action threw or rejected; `cause` is what it threw. The attempt is retried, then dead-lettered. */
+export class HandlerError extends FlowRuntimeError {
+  constructor(readonly site: HandlerSite, options: { cause: unknown }) {
+    const cause = options.cause;
+    super("HANDLER_FAILED", `${siteText(site)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, options);
+  }
+}
+
+/** A handler ran past its time limit (`handlerTimeoutMs`); its `io.signal` was aborted and the attempt failed. */
+export class HandlerTimeoutError extends FlowRuntimeError {
+  constructor(readonly site: HandlerSite, readonly limitMs: number) {
+    super("HANDLER_TIMEOUT", `${siteText(site)} did not finish within its limit of ${limitMs} ms (handlerTimeoutMs)`);
+  }
+}
+
+/**
+ * A handler returned something that cannot be committed: a guard that did not return a boolean, an
+ * action whose result is not an object of context fields, cannot be stored as JSON (BigInt, a cycle,
+ * NaN or ±Infinity), or breaks the machine's context schema. `field` and `rule` as in PayloadError.
+ */
+export class HandlerResultError extends FlowRuntimeError {
+  constructor(readonly site: HandlerSite, readonly field: string, readonly rule: string, detail: string) {
+    super("HANDLER_RESULT_INVALID", `${siteText(site)} returned a result that cannot be committed: ${detail}`);
+  }
+}
+
+/**
+ * Processes that held the flow stopped (crashed, hung past the lock TTL, or were closed) during every
+ * allowed attempt of its head event: it is dead-lettered without running its handlers again.
+ */
+export class AttemptsAbandonedError extends FlowRuntimeError {
+  constructor(readonly machine: string, readonly flowId: string, readonly seq: number, readonly attempts: number) {
+    super(
+      "ATTEMPTS_ABANDONED",
+      `flow ${machine}/${flowId}: event #${seq} was begun ${attempts} times by holders that never finished it (crashed, hung past the lock TTL, or closed); dead-lettered without running it again`,
+    );
+  }
+}
+
+/** A runtime option, or a definition given to `register`, is not valid. */
+export class ConfigurationError extends FlowRuntimeError {
+  constructor(message: string) {
+    super("CONFIGURATION_INVALID", message);
+  }
+}
+
+/** `register` named a machine already registered in this runtime, or a client used a machine it never registered. */
+export class MachineRegistrationError extends FlowRuntimeError {
+  constructor(message: string) {
+    super("MACHINE_REGISTRATION", message);
+  }
+}

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 
-import { asUnavailable, closeConnection, connect, waitUntilReachable, type Connection, type FlowRedis } from "./connection.js";
+import { asRedisError, closeConnection, connect, waitUntilReachable, type Connection, type FlowRedis } from "./connection.js";
 import type { HandlersOf, MachineDefinition } from "./definition.js";
 import { sendDirect } from "./direct-command.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
@@ -153,7 +153,7 @@ export class FlowRuntime {
       shards: this.options.pendingShards,
       intervalMs: this.options.sweepIntervalMs,
       sweep: (machine, flowId, key, member, score, removable) => this.sweep(machine, flowId, key, member, score, removable),
-      reportError: (error) => this.reportError(asUnavailable(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
+      reportError: (error) => this.reportError(asRedisError(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
     });
     this.sweeper.start();
     this.stopWatchdog = startWatchdog(this.redis, {
@@ -165,7 +165,7 @@ export class FlowRuntime {
       // Redlock mode: the lock lives on the lock servers, never beside the flow.
       ...(this.lockConnections.length > 0 ? { lockServers: this.lockConnections.map((c) => c.redis) } : {}),
       onReport: (report) => this.recordWatchdog(report),
-      onError: (error) => this.reportError(asUnavailable(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
+      onError: (error) => this.reportError(asRedisError(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
     });
   }
 
@@ -283,7 +283,7 @@ export class FlowRuntime {
       } catch (error) {
         // The ZADD may not have happened: the next enqueue must not count on it.
         this.pendingAdded.delete(member);
-        throw asUnavailable(this.connection.address, error);
+        throw asRedisError(this.connection.address, error);
       }
       switch (reply.kind) {
         case "unknown":
@@ -318,7 +318,7 @@ export class FlowRuntime {
     try {
       confirmed = await this.nextReplicationWait();
     } catch (error) {
-      throw asUnavailable(this.connection.address, error);
+      throw asRedisError(this.connection.address, error);
     }
     if (confirmed < replicas) throw new ReplicationError(replicas, confirmed, replicationTimeoutMs);
   }
@@ -395,7 +395,7 @@ export class FlowRuntime {
       fenced = await fenceFlow(this.redis, keys, this.options.batch);
     } catch (error) {
       await attempt.lease.release();
-      this.reportError(asUnavailable(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      this.reportError(asRedisError(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
       return "unavailable";
     }
     if (fenced.kind !== "locked") {
@@ -413,7 +413,7 @@ export class FlowRuntime {
     try {
       if ((await this.redis.llen(flowKeys(name, flowId).queue)) === 0) return;
     } catch (error) {
-      this.reportError(asUnavailable(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      this.reportError(asRedisError(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
       return;
     }
     await this.tryProcess(machine, flowId);
@@ -458,7 +458,7 @@ export class FlowRuntime {
     try {
       hash = await this.redis.hgetall(flowKeys(name, flowId).state);
     } catch (error) {
-      throw asUnavailable(this.connection.address, error);
+      throw asRedisError(this.connection.address, error);
     }
     const flow = readFlowHash(hash);
     if (!flow) return undefined;
