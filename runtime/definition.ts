@@ -69,6 +69,14 @@ export interface ActionIO {
   readonly idempotencyKey: string;
   /** Sequence number of the event being applied (1-based, per flow). */
   readonly seq: number;
+  /** Which attempt at this event this is (1-based), counted across retries and processes. */
+  readonly attempt: number;
+  /**
+   * Aborted when the attempt runs past its time limit (`handlerTimeoutMs`) or the runtime closes
+   * without waiting for it: pass it to fetch, timers or clients so the action's own work stops too.
+   * Whatever the action does after that is ignored; the attempt has failed.
+   */
+  readonly signal: AbortSignal;
 }
 
 export type GuardFn<C, E> = (ctx: Readonly<C>, event: E) => boolean;

@@ -1,19 +1,24 @@
 // The drain loop of one flow held by this process: apply queued events in order, commit them fenced, until the queue is empty.
 import type { FlowRedis } from "./connection.js";
 
-import type { ActionIO, MachineDefinition } from "./definition.js";
-import type { Heartbeats } from "./heartbeat.js";
+import type { MachineDefinition } from "./definition.js";
+import { AttemptsAbandonedError, FlowRuntimeError, HandlerTimeoutError } from "./errors.js";
+import type { Beat, Heartbeats } from "./heartbeat.js";
 import type { FlowKeys } from "./keys.js";
 import type { Lease } from "./lease.js";
 import type { RuntimeCounters } from "./metrics.js";
 import type { CommitInfo, ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
-import type { EventRecord, HotPathScripts, Snapshot } from "./scripts.js";
+import { recordAttempt, type EventRecord, type HotPathScripts, type Snapshot } from "./scripts.js";
 import type { ArmedTimer, TimerStore } from "./timers/index.js";
-import { applyEvent, type CallableHandlers, type WorkingFlow } from "./transition.js";
+import { applyEvent, Attempt, forceDeadline, type AppliedEvent, type CallableHandlers, type StepMachine, type WorkingFlow } from "./transition.js";
+import type { PayloadValidator } from "./validation.js";
 
-export interface RegisteredMachine {
+export interface RegisteredMachine extends StepMachine {
   definition: MachineDefinition;
   handlers: CallableHandlers;
+  validator: PayloadValidator;
+  /** The time limit of one attempt's handlers (the runtime's `handlerTimeoutMs`, or the machine's own). */
+  handlerTimeoutMs: number;
 }
 
 /** What a drain needs from the runtime that runs it. */
@@ -37,11 +42,52 @@ export interface DrainHost {
   drained(member: string): void;
   /** Redlock mode: after the lock was released on an empty queue, look again (an event may have come meanwhile). */
   recheck(machine: string, flowId: string): void;
+  /**
+   * Attempts whose handlers are running asynchronously now, with where to count them: `close()`
+   * counts and aborts those still running when it stops waiting, so the next holder's attempt is the next one.
+   */
+  readonly running: Map<Attempt, { keys: FlowKeys; epoch: number }>;
 }
 
-interface Failure {
+/** The attempt begun at one queued event: its number, counted across retries and processes. */
+interface Begun {
   seq: number;
-  attempts: number;
+  attempt: number;
+}
+
+/**
+ * Waits for an attempt whose handlers went asynchronous, for at most its time limit. Past it, the
+ * attempt fails with HandlerTimeoutError, its `io.signal` is aborted, and whatever the handlers do
+ * afterwards is ignored. Synchronous handlers never get here: they cost no timer.
+ */
+async function withinLimit(
+  host: DrainHost, pending: Promise<AppliedEvent>, io: Attempt, eventType: string, limitMs: number, beat: Beat, keys: FlowKeys, epoch: number,
+): Promise<AppliedEvent> {
+  let timer: NodeJS.Timeout | undefined;
+  beat.limitAt = Date.now() + limitMs;
+  host.running.set(io, { keys, epoch });
+  try {
+    return await new Promise<AppliedEvent>((resolve, reject) => {
+      timer = setTimeout(() => {
+        const error = new HandlerTimeoutError(io.site(eventType), limitMs);
+        io.abort(error);
+        reject(error);
+      }, limitMs);
+      // Also what keeps a late rejection of an abandoned attempt from going unhandled.
+      pending.then(resolve, reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    beat.limitAt = 0;
+    host.running.delete(io);
+  }
+}
+
+function errorFields(error: unknown): { error: string; code: string } {
+  return {
+    error: error instanceof Error ? error.message : String(error),
+    code: error instanceof FlowRuntimeError ? error.code : "HANDLER_FAILED",
+  };
 }
 
 function parseJson<T>(text: string, fallback: T): T {
@@ -54,7 +100,7 @@ function parseJson<T>(text: string, fallback: T): T {
  * for the next holder.
  */
 export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
-  const { definition, handlers } = machine;
+  const { definition } = machine;
   const name = definition.name;
   const { options, metrics } = host;
   const epoch = snapshot.epoch;
@@ -64,7 +110,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
   let timers: ArmedTimer[] | null = null;
   let deadline: ArmedTimer | undefined | null = null;
   let events: EventRecord[] = snapshot.events;
-  let failing: Failure | undefined;
+  // A takeover counted the attempt it begins at the head (snapshot.attempts); other attempts are counted as they are retried.
+  let begun: Begun | undefined = snapshot.attempts > 0 && events[0] ? { seq: events[0].seq, attempt: snapshot.attempts } : undefined;
 
   // Long actions must not lose the lock; a holder that pauses anyway is fenced at commit.
   const beat = host.heartbeats.add(lease);
@@ -82,19 +129,26 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       let dropped = 0;
       let unhandled: UnhandledEvent[] | undefined;
       let transitions: TransitionInfo[] | undefined;
-      let failure: { record: EventRecord; error: unknown } | undefined;
+      let failure: { record: EventRecord; error: unknown; abandoned: boolean } | undefined;
 
-      for (const record of events) {
-        const io: ActionIO = { flowId, machine: name, idempotencyKey: `${flowId}:${record.seq}`, seq: record.seq };
+      const head = events[0];
+      if (head && begun?.seq === head.seq && begun.attempt > options.maxAttempts) {
+        // Holders that took the flow over began every allowed attempt and none finished (each crashed,
+        // hung past its lock, or was closed): running it again would only repeat that.
+        failure = { record: head, error: new AttemptsAbandonedError(name, flowId, head.seq, begun.attempt - 1), abandoned: true };
+      }
+      for (const record of failure ? [] : events) {
+        const io = new Attempt(name, flowId, record.seq, begun?.seq === record.seq ? begun.attempt : 1);
         let result;
         try {
-          const applying = applyEvent(definition, handlers, working, record.event, io, epoch);
-          // Synchronous handlers (the common case) cost no promise and no microtask.
-          result = applying instanceof Promise ? await applying : applying;
+          const applying = applyEvent(machine, working, record.event, io, epoch);
+          // Synchronous handlers (the common case) cost no promise, no microtask and no timer.
+          result = applying instanceof Promise ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch) : applying;
         } catch (error) {
-          failure = { record, error };
+          failure = { record, error, abandoned: false };
           break;
         }
+
         processed++;
         const { outcome } = result;
         // Hooks see the event as the handlers did (a timer's resolved against its state entry).
@@ -121,21 +175,51 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       let deadLetter = "";
       if (failure && processed === 0) {
         // The head event failed: nothing else may be applied before it (order), so retry it, then dead-letter it.
-        const { record, error } = failure;
-        const attempt = failing?.seq === record.seq ? failing.attempts + 1 : 1;
-        failing = { seq: record.seq, attempts: attempt };
+        const { record, error, abandoned } = failure;
+        const attempt = begun?.seq === record.seq ? (abandoned ? begun.attempt - 1 : begun.attempt) : 1;
         host.reportError(error, { machine: name, flowId, event: record.event, attempt, phase: "handler" });
-        if (attempt < options.maxAttempts) {
+        if (!abandoned && attempt < options.maxAttempts) {
           metrics.retries++;
           await host.sleep(Math.min(options.retryBaseMs * 2 ** (attempt - 1), options.retryMaxMs));
           if (host.closing) {
             await lease.release().catch(() => undefined);
             return;
           }
+          // Counted before it runs: a holder that dies or hangs in it has still used it up.
+          if (!(await recordAttempt(host.redis, keys, epoch, record.seq, attempt + 1))) {
+            metrics.staleCommits++;
+            await lease.release().catch(() => undefined);
+            return;
+          }
+          begun = { seq: record.seq, attempt: attempt + 1 };
           continue;
         }
-        deadLetter = JSON.stringify({ ...record, error: error instanceof Error ? error.message : String(error), attempts: attempt, state: flow.state });
+        const forced = record.event.type === "fsm.deadline" && definition.deadline !== undefined;
+        const initial = record.event.type === "fsm.start" ? definition.states[definition.initial] : undefined;
+        deadLetter = JSON.stringify({ ...record, ...errorFields(error), attempts: attempt, state: flow.state, ...(forced ? { forced: true } : {}) });
         processed = 1;
+        if (forced) {
+          // The deadline's handlers failed every attempt: the flow still ends, through the deadline's
+          // transition without them (exit, deadline and entry actions are skipped), and the dead letter says so.
+          const result = forceDeadline(machine, working, new Attempt(name, flowId, record.seq, attempt), epoch);
+          const outcome = result.outcome;
+          if (outcome.kind === "applied") {
+            applied = 1;
+            if (outcome.entered !== undefined) entered = outcome.entered;
+            ended = outcome.ended;
+            if (host.reportTransition) {
+              transitions = [{ machine: name, flowId, seq: record.seq, from: working.state, to: result.next.state, external: true, event: result.event }];
+            }
+          }
+          working = result.next;
+        } else if (initial) {
+          // A start whose entry actions never succeeded still leaves the flow in its initial state, with
+          // that state's timers and the deadline armed: the flow goes on, and it still ends.
+          working = { state: definition.initial, ctx: working.ctx, entry: `${epoch}.${record.seq}` };
+          entered = definition.initial;
+          started = true;
+          ended = initial.final;
+        }
       }
 
       // Timers of the entered state: on a standalone Redis the commit arms them itself, atomically
@@ -188,6 +272,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         timerKey,
         arm,
         cancel,
+        // The count is for the head: once it is popped, the next head starts afresh.
+        clearAttempts: begun !== undefined && processed > 0 && begun.seq === headSeq,
       });
       if (reply.kind === "stale") {
         // Another processor took the flow over (our lock expired, or it was force-released): it applies these events.
@@ -201,10 +287,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       metrics.applied += applied;
       metrics.unhandled += unhandled?.length ?? 0;
       metrics.droppedTimers += dropped;
-      if (deadLetter) {
-        metrics.deadLettered++;
-        failing = undefined;
-      }
+      if (deadLetter) metrics.deadLettered++;
+      if (processed > 0) begun = undefined;
       version += applied;
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (transitions) for (const info of transitions) host.reportTransition?.(info);

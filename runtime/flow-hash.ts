@@ -28,6 +28,8 @@ export const FLOW_FIELDS = {
   deadline: "d",
   /** "1" once the flow ended; absent while active. */
   ended: "x",
+  /** `<seq>:<n>`: n attempts begun at queue event seq, counted by a takeover or before a retry; absent otherwise. */
+  attempts: "f",
 } as const;
 
 export interface FlowHash {

@@ -6,25 +6,26 @@ import { asRedisError, closeConnection, connect, waitUntilReachable, type Connec
 import type { HandlersOf, MachineDefinition } from "./definition.js";
 import { sendDirect } from "./direct-command.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
-import { FlowClosedError, FlowExistsError, FlowNotFoundError, HandlerMissingError, ReplicationError, RuntimeClosedError } from "./errors.js";
+import {
+  ConfigurationError, FlowClosedError, FlowExistsError, FlowNotFoundError, FlowRuntimeError, HandlerMissingError, MachineRegistrationError, ReplicationError, RuntimeClosedError,
+} from "./errors.js";
 import { readFlowHash } from "./flow-hash.js";
 import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
 import { assertFlowId, flowKeys, type FlowKeys, pendingEligibleMs, pendingKey, pendingMember, pendingShard } from "./keys.js";
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
 import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
-import { resolveOptions, type ErrorContext, type FlowRuntimeOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
-import { claimFlow, defineFlowScripts, fenceFlow, HotPathScripts, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
+import { resolveOptions, timerOption, type ErrorContext, type FlowRuntimeOptions, type RegisterOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
+import { claimFlow, defineFlowScripts, fenceFlow, HotPathScripts, recordAttempt, removePending, startFlow, type EnqueueReply, type Snapshot } from "./scripts.js";
 import { Sweeper } from "./sweeper.js";
 import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from "./timers/index.js";
 import { queuedTimerEvent } from "./timer-events.js";
 import { startWatchdog, type StuckFlows } from "./watchdog.js";
-import type { CallableHandlers } from "./transition.js";
+import type { Attempt, CallableHandlers } from "./transition.js";
 import { PayloadValidator } from "./validation.js";
+import { reservedNameIn } from "./definition-check.js";
 
-interface Machine extends RegisteredMachine {
-  validator: PayloadValidator;
-}
+type Machine = RegisteredMachine;
 
 type Phase = "created" | "running" | "closing" | "closed";
 
@@ -61,6 +62,10 @@ export class FlowRuntime {
   private readonly host: DrainHost;
   private readonly heartbeats: Heartbeats;
   private readonly hotPath: HotPathScripts;
+  /** Attempts whose handlers run asynchronously now (drain.ts); counted and aborted when close() stops waiting for them. */
+  private readonly running = new Map<Attempt, { keys: FlowKeys; epoch: number }>();
+  /** The one shutdown every close() call returns. */
+  private closing: Promise<void> | undefined;
 
   constructor(private readonly config: FlowRuntimeOptions) {
     this.options = resolveOptions(config);
@@ -105,6 +110,7 @@ export class FlowRuntime {
         // After the drain that called this has returned and left `draining`.
         setImmediate(() => this.track(this.recheck(machine, flowId)));
       },
+      running: this.running,
     };
   }
 
@@ -112,15 +118,21 @@ export class FlowRuntime {
     return this.connection.redis;
   }
 
-  /** Registers a generated machine with its handlers; returns the client typed by the machine's generated types. */
-  register<D extends AnyMachineDefinition>(definition: D, handlers: HandlersOf<D>): FlowClient<D> {
-    if (this.machines.has(definition.name)) throw new Error(`machine ${definition.name} is already registered`);
+  /**
+   * Registers a generated machine with its handlers; returns the client typed by the machine's
+   * generated types. `options.handlerTimeoutMs` overrides the runtime's limit for this machine.
+   */
+  register<D extends AnyMachineDefinition>(definition: D, handlers: HandlersOf<D>, options: RegisterOptions = {}): FlowClient<D> {
+    if (this.machines.has(definition.name)) throw new MachineRegistrationError(`machine ${definition.name} is already registered in this runtime`);
+    // The runtime executes the definition as plain data; the generated types only matter at the client.
+    const data = definition as unknown as MachineDefinition;
+    const reserved = reservedNameIn(data);
+    if (reserved) throw new ConfigurationError(`machine ${definition.name}: ${reserved}`);
     const callable = handlers as unknown as CallableHandlers;
     for (const name of definition.guards) if (typeof callable.guards?.[name] !== "function") throw new HandlerMissingError(definition.name, "guard", name);
     for (const name of definition.actions) if (typeof callable.actions?.[name] !== "function") throw new HandlerMissingError(definition.name, "action", name);
-    // The runtime executes the definition as plain data; the generated types only matter at the client.
-    const data = definition as unknown as MachineDefinition;
-    this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data) });
+    const handlerTimeoutMs = timerOption(`register(${definition.name}).handlerTimeoutMs`, options.handlerTimeoutMs, this.options.handlerTimeoutMs);
+    this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data), handlerTimeoutMs });
     // Timer shards are per machine: this process's timer service claims from the machines it registered.
     this.timerStore.addMachine(definition.name);
     const gateway: FlowGateway = {
@@ -136,7 +148,7 @@ export class FlowRuntime {
    * process's share of the work: drains of the flows it enqueues to, the sweeper, the timer service.
    */
   async start(): Promise<void> {
-    if (this.phase !== "created") throw this.phase === "running" ? new Error("the flow runtime is already started") : new RuntimeClosedError();
+    if (this.phase !== "created") throw this.phase === "running" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
     await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
     // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
     // is down keeps reconnecting in the background while the quorum of the others decides.
@@ -180,18 +192,49 @@ export class FlowRuntime {
     w.deadLetteredEvents = report.counts.deadLetteredEvents;
   }
 
-  /** Stops taking work, lets drains in flight commit and hand their flows back, and closes every connection. */
-  async close(): Promise<void> {
-    if (this.phase === "closed" || this.phase === "closing") return;
+  /**
+   * Stops taking work, lets drains in flight commit and hand their flows back, and closes every
+   * connection. Every call returns the same promise. Bounded by `closeTimeoutMs`: handlers still
+   * running then are abandoned (their `io.signal` aborted); their locks lapse and fencing refuses
+   * any commit they would still make, so another process applies their events.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= this.shutDown());
+  }
+
+  private async shutDown(): Promise<void> {
     this.phase = "closing";
     for (const wake of this.sleepers) wake();
-    await this.stopWatchdog?.();
-    await this.sweeper?.stop();
-    await this.timerService?.stop();
-    while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
+    const deadline = Date.now() + this.options.closeTimeoutMs;
+    const settled = await this.within(deadline, (async () => {
+      await this.stopWatchdog?.();
+      await this.sweeper?.stop();
+      await this.timerService?.stop();
+      while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
+    })());
+    if (!settled) {
+      // Abandoned: each counted as begun, so the process that takes its flow over begins the next attempt.
+      const abandoned = [...this.running];
+      this.counters.abandonedOnClose += abandoned.length;
+      await this.within(Date.now() + this.options.commandTimeoutMs, Promise.all(
+        abandoned.map(([attempt, { keys, epoch }]) => recordAttempt(this.redis, keys, epoch, attempt.seq, attempt.attempt).catch(() => false)),
+      ).then(noop));
+      for (const [attempt] of abandoned) attempt.abort(new RuntimeClosedError());
+    }
     this.phase = "closed";
     this.heartbeats.stop();
     await Promise.all([this.connection, ...this.lockConnections].map((c) => closeConnection(c.redis)));
+  }
+
+  /** True when `work` settled before `deadline` (this process's clock), false when the deadline came first. */
+  private async within(deadline: number, work: Promise<void>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+    try {
+      return await Promise.race([work.then(() => true, () => true), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A copy of this process's counters, its timer service's, and its watchdog's latest findings. */
@@ -220,7 +263,7 @@ export class FlowRuntime {
 
   private machine(name: string): Machine {
     const machine = this.machines.get(name);
-    if (!machine) throw new Error(`machine ${name} is not registered`);
+    if (!machine) throw new MachineRegistrationError(`machine ${name} is not registered in this runtime`);
     return machine;
   }
 
@@ -247,7 +290,9 @@ export class FlowRuntime {
     assertFlowId(flowId);
     const machine = this.machine(name);
     machine.validator.checkStartContext(context);
-    const ctx = { ...machine.definition.contextDefaults, ...(context as object) };
+    // A field given as undefined is a field not given: its default stays.
+    const ctx: Record<string, unknown> = { ...machine.definition.contextDefaults };
+    for (const [field, value] of Object.entries(context as object)) if (value !== undefined) ctx[field] = value;
     await this.enqueue(name, flowId, JSON.stringify({ type: "fsm.start" }), options.eventId ?? "", { ctxJson: JSON.stringify(ctx), machine });
   }
 
@@ -487,8 +532,11 @@ export class FlowRuntime {
     });
   }
 
+  /** Every error a hook sees is a FlowRuntimeError with a code; none are reported once close() has given up on the work. */
   private reportError(error: unknown, context: ErrorContext): void {
-    this.callHook(() => this.config.onError?.(error, context));
+    if (this.phase === "closed") return;
+    const reported = error instanceof FlowRuntimeError ? error : asRedisError(this.connection.address, error);
+    this.callHook(() => this.config.onError?.(reported, context));
   }
 
   private reportUnhandled(info: UnhandledEvent): void {

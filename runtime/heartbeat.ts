@@ -7,6 +7,12 @@ export interface Beat {
   dueAt: number;
   extending: boolean;
   lost: boolean;
+  /**
+   * While a handler runs: when its time limit ends (ms, this process's clock); 0 otherwise. The lock
+   * is never extended past it: a handler that outlives its limit (its time-out could not fire, the
+   * event loop being blocked) lets the lock lapse, and the flow is taken over.
+   */
+  limitAt: number;
 }
 
 export class Heartbeats {
@@ -24,7 +30,7 @@ export class Heartbeats {
   ) {}
 
   add(lease: Lease): Beat {
-    const beat: Beat = { lease, dueAt: Date.now() + this.everyMs, extending: false, lost: false };
+    const beat: Beat = { lease, dueAt: Date.now() + this.everyMs, extending: false, lost: false, limitAt: 0 };
     this.beats.add(beat);
     if (!this.timer) {
       // Started once and kept: drains come and go far more often than it ticks.
@@ -46,7 +52,7 @@ export class Heartbeats {
   private tick(): void {
     const now = Date.now();
     for (const beat of this.beats) {
-      if (beat.lost || beat.extending || now < beat.dueAt) continue;
+      if (beat.lost || beat.extending || now < beat.dueAt || (beat.limitAt !== 0 && now > beat.limitAt)) continue;
       beat.extending = true;
       // Once the lock is found taken over, beating on is pointless; a failed round trip is simply tried again.
       beat.lease.extend().then(

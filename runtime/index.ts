@@ -3,7 +3,7 @@ export type * from "./definition.js";
 export { FlowRuntime } from "./flow-runtime.js";
 export { FlowClient } from "./flow-client.js";
 export type { AnyMachineDefinition, FlowSnapshot, SendOptions } from "./flow-client.js";
-export type { CommitInfo, Consistency, ErrorContext, FlowRuntimeOptions, TransitionInfo, UnhandledEvent } from "./options.js";
+export type { CommitInfo, Consistency, ErrorContext, FlowRuntimeOptions, RegisterOptions, TransitionInfo, UnhandledEvent } from "./options.js";
 export type { ClusterTarget, RedisTarget } from "./connection.js";
 export type { RuntimeCounters, RuntimeMetrics, WatchdogMetrics } from "./metrics.js";
 export type { TimerServiceStats } from "./timers/index.js";
@@ -24,4 +24,11 @@ export {
   LockUnavailableError,
   HandlerMissingError,
   RuntimeClosedError,
+  HandlerError,
+  HandlerTimeoutError,
+  HandlerResultError,
+  AttemptsAbandonedError,
+  ConfigurationError,
+  MachineRegistrationError,
 } from "./errors.js";
+export type { HandlerSite } from "./errors.js";

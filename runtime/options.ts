@@ -2,6 +2,7 @@
 import type { RedisOptions } from "ioredis";
 
 import type { RedisTarget } from "./connection.js";
+import { ConfigurationError } from "./errors.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 
 /** `fast`: ack when the primary has the event. `replicated`: ack after WAIT confirms `replicas` (default 1). */
@@ -73,8 +74,26 @@ export interface FlowRuntimeOptions {
    * Cluster, where one call must stay in one slot. Default 128.
    */
   flowsPerCall?: number;
-  /** Handler failures: attempts before the event is dead-lettered, and the exponential backoff. */
+  /**
+   * Handler failures (a throw, a rejection, a time-out, a result that cannot be committed): attempts
+   * before the event is dead-lettered, and the exponential backoff between them. Attempts are counted
+   * per event in Redis, across retries and processes.
+   */
   retry?: { maxAttempts?: number; baseMs?: number; maxMs?: number };
+  /**
+   * Time limit of one attempt's handlers (the guards and actions one event runs), in ms. Past it the
+   * attempt fails with HandlerTimeoutError, the actions' `io.signal` is aborted, and the event is
+   * retried and dead-lettered like any failure. `register(…, { handlerTimeoutMs })` overrides it per
+   * machine. Synchronous handlers cannot be interrupted: one that blocks the event loop stops the
+   * heartbeat, its lock lapses, and the takeover counts the attempt. Default 30 000.
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * Bound on `close()`, in ms: how long it waits for drains in flight to commit and hand their flows
+   * back. Handlers still running then are abandoned (their `io.signal` aborted); their locks lapse and
+   * fencing refuses their commits. Default 10 000.
+   */
+  closeTimeoutMs?: number;
   /** Most dead letters kept per flow. Default 1 000. */
   deadLetterMax?: number;
   /** How often the sweeper looks for flows whose owner died. Default 1 000. */
@@ -106,7 +125,15 @@ export interface FlowRuntimeOptions {
   onError?: (error: unknown, context: ErrorContext) => void;
 }
 
+/** Per-machine options of `runtime.register`. */
+export interface RegisterOptions {
+  /** This machine's handler time limit, in ms; default: the runtime's `handlerTimeoutMs`. */
+  handlerTimeoutMs?: number;
+}
+
 export interface ResolvedOptions {
+  handlerTimeoutMs: number;
+  closeTimeoutMs: number;
   lockTtlMs: number;
   replicas: number;
   replicationTimeoutMs: number;
@@ -131,15 +158,25 @@ export interface ResolvedOptions {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-function positive(name: string, value: number | undefined, fallback: number): number {
+/** A positive finite number option (ConfigurationError naming it otherwise). */
+export function positiveOption(name: string, value: unknown, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`FlowRuntime option ${name} must be a positive number, got ${v}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ConfigurationError(`FlowRuntime option ${name} must be a positive number, got ${typeof v === "number" ? v : JSON.stringify(v)}`);
   return v;
 }
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+const positive = positiveOption;
+
+/** A time span handed to setTimeout, which fires at once for anything past 2^31 - 1 ms (about 24.8 days). */
+export function timerOption(name: string, value: unknown, fallback: number): number {
   const v = positive(name, value, fallback);
-  if (!Number.isInteger(v)) throw new RangeError(`FlowRuntime option ${name} must be a whole number, got ${v}`);
+  if (v > 2_147_483_647) throw new ConfigurationError(`FlowRuntime option ${name} must be at most 2147483647 ms (about 24.8 days), got ${v}`);
+  return v;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  const v = positive(name, value, fallback);
+  if (!Number.isInteger(v)) throw new ConfigurationError(`FlowRuntime option ${name} must be a whole number, got ${v}`);
   return v;
 }
 
@@ -150,10 +187,12 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
   const lockTtlMs = positive("lockTtlMs", o.lockTtlMs, 10_000);
   if (replicas > 0 && typeof o.redis === "object" && "cluster" in o.redis) {
     // WAIT counts the replicas of the one node the connection wrote to; a Cluster client spreads writes over many.
-    throw new RangeError("FlowRuntime option consistency: \"replicated\" is not supported on a Redis Cluster target");
+    throw new ConfigurationError("FlowRuntime option consistency: \"replicated\" is not supported on a Redis Cluster target");
   }
-  if (o.locks && lockTtlMs < 300) throw new RangeError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
+  if (o.locks && lockTtlMs < 300) throw new ConfigurationError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
   return {
+    handlerTimeoutMs: timerOption("handlerTimeoutMs", o.handlerTimeoutMs, 30_000),
+    closeTimeoutMs: timerOption("closeTimeoutMs", o.closeTimeoutMs, 10_000),
     lockTtlMs,
     replicas,
     replicationTimeoutMs,
@@ -162,7 +201,7 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
     seenMax: positive("idempotencyMaxIds", o.idempotencyMaxIds, 1_000),
     batch: positive("batch", o.batch, 32),
     flowsPerCall: typeof o.redis === "object" && "cluster" in o.redis ? 1 : positiveInteger("flowsPerCall", o.flowsPerCall, 128),
-    maxAttempts: positive("retry.maxAttempts", o.retry?.maxAttempts, 5),
+    maxAttempts: positiveInteger("retry.maxAttempts", o.retry?.maxAttempts, 5),
     retryBaseMs: positive("retry.baseMs", o.retry?.baseMs, 100),
     retryMaxMs: positive("retry.maxMs", o.retry?.maxMs, 10_000),
     deadLetterMax: positive("deadLetterMax", o.deadLetterMax, 1_000),

@@ -20,6 +20,7 @@ const scriptFiles = {
   fsmFlowExtend: ["extend.lua", 2, false],
   fsmFlowRelease: ["release.lua", 1, false],
   fsmFlowUnlock: ["unlock.lua", 2, false],
+  fsmFlowAttempt: ["attempt.lua", 1, false],
   fsmPendingRemove: ["pending-remove.lua", 1, false],
 } as const;
 
@@ -83,6 +84,11 @@ export interface Snapshot {
   /** TimerStore.pack of the armed deadline ("" when none). */
   deadline: string;
   events: EventRecord[];
+  /**
+   * The attempt this holder begins at the head event, counted in Redis when it took the flow over
+   * from a holder that may have begun it (0: not counted, the first attempt on an idle flow's own event).
+   */
+  attempts: number;
 }
 
 export type EnqueueReply =
@@ -95,12 +101,12 @@ function parseRecords(reply: Reply): EventRecord[] {
 }
 
 function parseSnapshot(reply: Reply, only?: { seq: number; eventId: string; eventJson: string }): Snapshot {
-  const [epoch, state, ctx, version, timers, deadline, events] = reply as [number, string, string, string, string, string, Reply];
+  const [epoch, state, ctx, version, timers, deadline, events, attempts] = reply as [number, string, string, string, string, string, Reply, number?];
   // enqueue.lua sends back only the enqueue time when the caller's event is the one queued.
   const records = only && !Array.isArray(events)
     ? [{ seq: only.seq, id: only.eventId, at: Number(events), event: JSON.parse(only.eventJson) as EventRecord["event"] }]
     : parseRecords(events);
-  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records };
+  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records, attempts: Number(attempts ?? 0) };
 }
 
 export async function startFlow(
@@ -137,6 +143,8 @@ export interface CommitArgs {
   timerKey: string;
   arm: readonly { member: string; ms: number }[];
   cancel: readonly string[];
+  /** The pop consumes the head whose attempts are counted in the flow hash: forget the count. */
+  clearAttempts: boolean;
 }
 
 /** Separates the timers to arm or cancel in one commit argument: no member holds it (timers/member.ts). */
@@ -248,6 +256,7 @@ export class HotPathScripts {
             a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
             a.arm.length > 0 ? a.arm.map((t) => `${Math.round(t.ms)}${TIMER_LIST_SEPARATOR}${t.member}`).join(TIMER_LIST_SEPARATOR) : "",
             a.cancel.length > 0 ? a.cancel.join(TIMER_LIST_SEPARATOR) : "",
+            a.clearAttempts ? "1" : "0",
           );
         }
         return commitScript.call(redis, args) as Promise<Reply[]>;
@@ -287,6 +296,11 @@ export async function fenceFlow(redis: FlowRedis, keys: FlowKeys, batch: number)
 
 export async function extendLock(redis: FlowRedis, keys: FlowKeys, token: string, ttlMs: number, epoch: number): Promise<boolean> {
   return Number(await commands(redis).fsmFlowExtend(keys.lock, keys.state, token, ttlMs, epoch)) === 1;
+}
+
+/** Counts the attempt the holder of `epoch` is about to begin at head event `seq`; false when the flow was taken over or ended. */
+export async function recordAttempt(redis: FlowRedis, keys: FlowKeys, epoch: number, seq: number, attempt: number): Promise<boolean> {
+  return Number(await commands(redis).fsmFlowAttempt(keys.state, epoch, seq, attempt)) === 1;
 }
 
 export async function releaseLock(redis: FlowRedis, keys: FlowKeys, token: string): Promise<boolean> {

@@ -1,11 +1,54 @@
 // Run to completion of one event on a flow held in memory: clause choice, guards, exit → clause → entry actions, context merges.
 import type { ActionIO, ClauseData, GuardData, MachineDefinition } from "./definition.js";
+import { HandlerError, HandlerResultError, type HandlerSite } from "./errors.js";
 import { resolveDeadlineEvent, resolveTimerEvent } from "./timer-events.js";
+import type { PayloadValidator } from "./validation.js";
 
 /** Handlers as the runtime calls them; `register` checks every name the machine uses is present. */
 export interface CallableHandlers {
-  readonly guards: { readonly [name: string]: (ctx: unknown, event: unknown) => boolean };
+  readonly guards: { readonly [name: string]: (ctx: unknown, event: unknown) => unknown };
   readonly actions: { readonly [name: string]: (ctx: unknown, event: unknown, io: ActionIO) => unknown };
+}
+
+/** What one step needs of a machine: its definition, its handlers, and its context check. */
+export interface StepMachine {
+  readonly definition: MachineDefinition;
+  readonly handlers: CallableHandlers;
+  readonly validator: PayloadValidator;
+}
+
+/**
+ * The `io` of one attempt at one event. Its AbortSignal is made only when an action asks for it:
+ * most never do, and the step runs for every event.
+ */
+export class Attempt implements ActionIO {
+  /** The handler running now (`action x`, `guard y`): what a time limit or a failure names. */
+  handler = "";
+  #controller: AbortController | undefined;
+
+  constructor(
+    readonly machine: string,
+    readonly flowId: string,
+    readonly seq: number,
+    readonly attempt: number,
+  ) {}
+
+  get idempotencyKey(): string {
+    return `${this.flowId}:${this.seq}`;
+  }
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  /** Aborts the signal (if an action took it) with `reason`. */
+  abort(reason: unknown): void {
+    this.#controller?.abort(reason);
+  }
+
+  site(eventType: string): HandlerSite {
+    return { machine: this.machine, flowId: this.flowId, handler: this.handler, eventType };
+  }
 }
 
 export interface WorkingFlow {
@@ -32,25 +75,62 @@ export interface AppliedEvent {
 
 type AnyEvent = { readonly type: string; readonly [field: string]: unknown };
 
-function guardHolds(guard: GuardData, handlers: CallableHandlers, ctx: unknown, event: unknown): boolean {
-  if ("ref" in guard) return handlers.guards[guard.ref]!(ctx, event) === true;
-  if ("not" in guard) return !guardHolds(guard.not, handlers, ctx, event);
-  if ("and" in guard) return guard.and.every((g) => guardHolds(g, handlers, ctx, event));
-  return guard.or.some((g) => guardHolds(g, handlers, ctx, event));
+/** Calls one guard: it must return a boolean, synchronously (a promise is not a decision). */
+function callGuard(name: string, handlers: CallableHandlers, ctx: unknown, event: AnyEvent, io: Attempt): boolean {
+  io.handler = `guard ${name}`;
+  let holds: unknown;
+  try {
+    holds = handlers.guards[name]!(ctx, event);
+  } catch (error) {
+    throw new HandlerError(io.site(event.type), { cause: error });
+  }
+  if (typeof holds === "boolean") return holds;
+  const got = isPromiseLike(holds) ? "a promise (guards must decide synchronously)" : describe(holds);
+  throw new HandlerResultError(io.site(event.type), "", "type", `a guard must return true or false, got ${got}`);
+}
+
+function guardHolds(guard: GuardData, handlers: CallableHandlers, ctx: unknown, event: AnyEvent, io: Attempt): boolean {
+  if ("ref" in guard) return callGuard(guard.ref, handlers, ctx, event, io);
+  if ("not" in guard) return !guardHolds(guard.not, handlers, ctx, event, io);
+  if ("and" in guard) return guard.and.every((g) => guardHolds(g, handlers, ctx, event, io));
+  return guard.or.some((g) => guardHolds(g, handlers, ctx, event, io));
 }
 
 /** The first clause of one scope whose guard holds; `[else]` holds when reached (no earlier clause of its scope held). */
-function chooseClause(clauses: readonly ClauseData[] | undefined, handlers: CallableHandlers, ctx: unknown, event: unknown): ClauseData | undefined {
+function chooseClause(clauses: readonly ClauseData[] | undefined, handlers: CallableHandlers, ctx: unknown, event: AnyEvent, io: Attempt): ClauseData | undefined {
   if (clauses === undefined) return undefined;
   for (const clause of clauses) {
     if (clause.guard === undefined || clause.guard === "else") return clause;
-    if (guardHolds(clause.guard, handlers, ctx, event)) return clause;
+    if (guardHolds(clause.guard, handlers, ctx, event, io)) return clause;
   }
   return undefined;
 }
 
-function merge(next: WorkingFlow, update: unknown): void {
-  if (update !== null && typeof update === "object") next.ctx = { ...next.ctx, ...(update as Record<string, unknown>) };
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return typeof value === "object" ? "an object" : `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Merges an action's update into the context, then checks the result as it will be stored: an
+ * update is an object of context fields (or nothing: undefined or null); a field set to `undefined`
+ * is removed, which clears an optional field and fails the event for a required or defaulted one;
+ * the whole context must be plain JSON and match the machine's context schema. A result that
+ * breaks any of that throws HandlerResultError naming the action and the field: the event's
+ * attempt fails as if the action had thrown, and nothing of it is committed.
+ */
+function merge(machine: StepMachine, next: WorkingFlow, update: unknown, event: AnyEvent, io: Attempt): void {
+  if (update === undefined || update === null) return;
+  if (typeof update !== "object" || Array.isArray(update)) {
+    throw new HandlerResultError(io.site(event.type), "", "type", `an action returns an object of context fields or nothing, got ${describe(update)}`);
+  }
+  const ctx: Record<string, unknown> = { ...next.ctx, ...(update as Record<string, unknown>) };
+  for (const key of Object.keys(update)) if (ctx[key] === undefined) delete ctx[key];
+  const found = machine.validator.contextProblem(ctx);
+  if (found) throw new HandlerResultError(io.site(event.type), found.field, found.rule, `context ${found.text}`);
+  next.ctx = ctx;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -63,24 +143,37 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * an action returned one, and then runs the rest after it.
  */
 function runActions(
-  handlers: CallableHandlers, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: ActionIO, list = 0, from = 0,
+  machine: StepMachine, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: Attempt, list = 0, from = 0,
 ): Promise<void> | undefined {
+  const actions = machine.handlers.actions;
   for (let l = list; l < lists.length; l++) {
-    const actions = lists[l]!;
-    for (let i = l === list ? from : 0; i < actions.length; i++) {
-      const update = handlers.actions[actions[i]!]!(next.ctx, event, io);
-      if (isPromiseLike(update)) return finishActions(update, handlers, lists, next, event, io, l, i + 1);
-      merge(next, update);
+    const names = lists[l]!;
+    for (let i = l === list ? from : 0; i < names.length; i++) {
+      io.handler = `action ${names[i]!}`;
+      let update: unknown;
+      try {
+        update = actions[names[i]!]!(next.ctx, event, io);
+      } catch (error) {
+        throw new HandlerError(io.site(event.type), { cause: error });
+      }
+      if (isPromiseLike(update)) return finishActions(update, machine, lists, next, event, io, l, i + 1);
+      merge(machine, next, update, event, io);
     }
   }
   return undefined;
 }
 
 async function finishActions(
-  pending: PromiseLike<unknown>, handlers: CallableHandlers, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: ActionIO, list: number, from: number,
+  pending: PromiseLike<unknown>, machine: StepMachine, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: Attempt, list: number, from: number,
 ): Promise<void> {
-  merge(next, await pending);
-  const rest = runActions(handlers, lists, next, event, io, list, from);
+  let update: unknown;
+  try {
+    update = await pending;
+  } catch (error) {
+    throw new HandlerError(io.site(event.type), { cause: error });
+  }
+  merge(machine, next, update, event, io);
+  const rest = runActions(machine, lists, next, event, io, list, from);
   if (rest) await rest;
 }
 
@@ -93,9 +186,10 @@ function after(pending: Promise<void> | undefined, result: AppliedEvent): Applie
 
 /** Exit actions of the current state, the clause's actions, then the target's entry actions. */
 function enter(
-  definition: MachineDefinition, handlers: CallableHandlers, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string,
-  actions: readonly string[], event: AnyEvent, io: ActionIO, epoch: number,
+  machine: StepMachine, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string,
+  actions: readonly string[], event: AnyEvent, io: Attempt, epoch: number, skipActions: boolean,
 ): AppliedEvent | Promise<AppliedEvent> {
+  const definition = machine.definition;
   const from = definition.states[flow.state];
   const to = definition.states[target];
   if (!to) throw new Error(`machine ${definition.name}: transition to undeclared state '${target}'`);
@@ -103,7 +197,7 @@ function enter(
   // if one throws, `next` is thrown away with it.
   next.state = target;
   next.entry = `${epoch}.${io.seq}`;
-  const pending = runActions(handlers, [from?.exit ?? none, actions, to.entry], next, event, io);
+  const pending = skipActions ? undefined : runActions(machine, [from?.exit ?? none, actions, to.entry], next, event, io);
   return after(pending, { next, outcome: { kind: "applied", entered: target, ended: to.final, start: false }, event });
 }
 
@@ -115,14 +209,15 @@ function enter(
  * object) means an unchanged context.
  */
 export function applyEvent(
-  definition: MachineDefinition,
-  handlers: CallableHandlers,
+  machine: StepMachine,
   flow: Readonly<WorkingFlow>,
   event: AnyEvent,
-  io: ActionIO,
+  io: Attempt,
   /** The processor's fencing epoch: part of every entry token, so a stale holder's timers never match. */
   epoch: number,
 ): AppliedEvent | Promise<AppliedEvent> {
+  const definition = machine.definition;
+  const handlers = machine.handlers;
   const next: WorkingFlow = { state: flow.state, ctx: flow.ctx, entry: flow.entry };
 
   if (event.type === "fsm.start") {
@@ -130,13 +225,13 @@ export function applyEvent(
     if (!initial) throw new Error(`machine ${definition.name}: initial state '${definition.initial}' is not declared`);
     next.state = definition.initial;
     next.entry = `${epoch}.${io.seq}`;
-    const pending = runActions(handlers, [initial.entry], next, event, io);
+    const pending = runActions(machine, [initial.entry], next, event, io);
     return after(pending, { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true }, event });
   }
 
   if (event.type === "fsm.deadline") {
     if (!definition.deadline) return { next, outcome: { kind: "dropped" }, event };
-    return enter(definition, handlers, flow, next, definition.deadline.target, definition.deadline.actions, resolveDeadlineEvent(definition.deadline), io, epoch);
+    return enter(machine, flow, next, definition.deadline.target, definition.deadline.actions, resolveDeadlineEvent(definition.deadline), io, epoch, false);
   }
 
   let clause: ClauseData | undefined;
@@ -145,16 +240,28 @@ export function applyEvent(
     const due = resolveTimerEvent(definition, flow, event);
     if (!due) return { next, outcome: { kind: "dropped" }, event };
     event = due.event;
-    clause = chooseClause(due.timer.clauses, handlers, next.ctx, event);
+    clause = chooseClause(due.timer.clauses, handlers, next.ctx, event, io);
   } else {
-    clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event) ??
-      chooseClause(definition.on[event.type], handlers, next.ctx, event);
+    clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event, io) ??
+      chooseClause(definition.on[event.type], handlers, next.ctx, event, io);
   }
 
   if (!clause) return { next, outcome: { kind: "unhandled" }, event };
   if (clause.target === undefined) {
-    const pending = runActions(handlers, [clause.actions], next, event, io);
+    const pending = runActions(machine, [clause.actions], next, event, io);
     return after(pending, { next, outcome: { kind: "applied", ended: false, start: false }, event });
   }
-  return enter(definition, handlers, flow, next, clause.target, clause.actions, event, io, epoch);
+  return enter(machine, flow, next, clause.target, clause.actions, event, io, epoch, false);
+}
+
+/**
+ * The deadline's transition without any handler: what ends a flow whose deadline event failed every
+ * allowed attempt (its actions, or the exit actions of the state it leaves, keep failing or hanging).
+ * Every flow with a deadline ends, whatever its handlers do.
+ */
+export function forceDeadline(machine: StepMachine, flow: Readonly<WorkingFlow>, io: Attempt, epoch: number): AppliedEvent {
+  const deadline = machine.definition.deadline;
+  const next: WorkingFlow = { state: flow.state, ctx: flow.ctx, entry: flow.entry };
+  if (!deadline) return { next, outcome: { kind: "dropped" }, event: { type: "fsm.deadline" } };
+  return enter(machine, flow, next, deadline.target, none, resolveDeadlineEvent(deadline), io, epoch, true) as AppliedEvent;
 }

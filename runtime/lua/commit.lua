@@ -4,13 +4,14 @@
 -- KEYS: per flow, in order: state hash, queue, lock, seen ids, dead letters, and its timer shard
 --       (fsm:timers:{<machine>:<n>}) when it arms or cancels timers (standalone Redis only: on a
 --       Cluster the shard is another slot, and the runtime arms and cancels in scripts of their own)
--- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 15i):
+-- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 16i):
 --       a+1 lock token ('' = lock held elsewhere: Redlock mode), a+2 epoch, a+3 expected version,
 --       a+4 applied count, a+5 pop count, a+6 seq of the queue head to pop ('' when pop count is 0),
 --       a+7 state, a+8 context JSON ('' = unchanged), a+9 packed timers headed by the entry token ('' = unchanged, '-' = none),
 --       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
 --       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0'),
---       a+14 timers to arm: ms FS member FS ms FS member … ('' = none), a+15 members to cancel, FS between them ('' = none)
+--       a+14 timers to arm: ms FS member FS ms FS member … ('' = none), a+15 members to cancel, FS between them ('' = none),
+--       a+16 '1' to forget the attempts counted at the head (field f) once the pop consumed it, else '0'
 -- Hash fields as in include/flow.lua (one letter each).
 -- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | 0 (released: the commonest, as a bare number) | {'more', records} | {'error', message}
 local t = redis.call('TIME')
@@ -58,6 +59,7 @@ local function commit(state, queue, lock, seen, dead, timers, a)
   if value == '-' then gone[#gone + 1] = 't' elseif value ~= '' then set[#set + 1] = 't'; set[#set + 1] = value end
   value = ARGV[a + 10]
   if value == '-' then gone[#gone + 1] = 'd' elseif value ~= '' then set[#set + 1] = 'd'; set[#set + 1] = value end
+  if ARGV[a + 16] == '1' then gone[#gone + 1] = 'f' end
   redis.call('HSET', state, unpack(set))
   if #gone > 0 then redis.call('HDEL', state, unpack(gone)) end
   -- Timers of the state left go, those of the state entered come, in the same step that enters it:
@@ -109,8 +111,8 @@ end
 
 local out = {}
 local k = 0
-for i = 0, (#ARGV - 4) / 15 - 1 do
-  local a = 4 + 15 * i
+for i = 0, (#ARGV - 4) / 16 - 1 do
+  local a = 4 + 16 * i
   -- A flow's timer shard is among its keys only when it arms or cancels timers.
   local timers = nil
   if ARGV[a + 14] ~= '' or ARGV[a + 15] ~= '' then timers = KEYS[k + 6] end

@@ -17,7 +17,7 @@ redis.call('RPUSH', KEYS[2], event_record(1, id, now, ARGV[2]))
 if id ~= '' then remember_id(KEYS[4], id, now, ARGV[6], ARGV[7]) end
 
 if ARGV[3] ~= '' then
-  local snap = take_lock(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5])
+  local snap = take_lock(KEYS[1], KEYS[2], KEYS[3], ARGV[3], ARGV[4], ARGV[5], false)
   if snap then return { 'locked', 1, snap } end
 end
 return { 'queued', 1 }

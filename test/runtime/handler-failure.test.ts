@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { ErrorContext } from "../../runtime/index.js";
+import { HandlerError, type ErrorContext } from "../../runtime/index.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";
@@ -12,7 +12,7 @@ import { waitFor } from "./support/wait-for.js";
 let server: RedisServer;
 let redis: Redis;
 const pool = new RuntimePool();
-const reports: { message: string; context: ErrorContext; at: number }[] = [];
+const reports: { error: unknown; message: string; context: ErrorContext; at: number }[] = [];
 /** Note n → how many more times its action throws (Infinity: always). */
 const failures = new Map<number, number>();
 let call: Awaited<ReturnType<RuntimePool["call"]>>["client"];
@@ -26,7 +26,7 @@ test.before(async () => {
       redis: server.url,
       retry: { maxAttempts: 3, baseMs: 40, maxMs: 1_000 },
       onError: (error, context) => {
-        if (context.phase === "handler") reports.push({ message: (error as Error).message, context, at: Date.now() });
+        if (context.phase === "handler") reports.push({ error, message: (error as Error).message, context, at: Date.now() });
       },
     },
     {
@@ -72,7 +72,11 @@ test("a handler that fails twice then succeeds is applied once, after two report
   const mine = reports.filter((r) => r.context.flowId === "flaky-1");
   assert.equal(mine.map((r) => r.context.attempt), [1, 2]);
   assert.equal(mine[0]!.context.event, { type: "Note", n: 200 });
-  assert.is(mine[0]!.message, "note 200 failed");
+  // What the handler threw is the cause of a HandlerError naming machine, flow, handler and event.
+  assert.instance(mine[0]!.error, HandlerError);
+  assert.is((mine[0]!.error as HandlerError).code, "HANDLER_FAILED");
+  assert.is(((mine[0]!.error as HandlerError).cause as Error).message, "note 200 failed");
+  assert.is(mine[0]!.message, "machine Call, flow flaky-1, action note on event Note failed: note 200 failed");
   assert.ok(mine[1]!.at - mine[0]!.at >= 35, "the retry waited for its backoff");
   assert.equal((await call.get("flaky-1"))?.context.notes, [200]);
 });
@@ -89,7 +93,8 @@ test("after maxAttempts the event moves to the flow's dead-letter list and the n
   assert.is(view.queue.length, 0);
   assert.is(view.deadLetters.length, 1);
   assert.equal(view.deadLetters[0], {
-    seq: 2, id: "", at: (view.deadLetters[0] as { at: number }).at, event: { type: "Note", n: 300 }, error: "note 300 failed", attempts: 3, state: "Ringing",
+    seq: 2, id: "", at: (view.deadLetters[0] as { at: number }).at, event: { type: "Note", n: 300 },
+    error: "machine Call, flow dead-1, action note on event Note failed: note 300 failed", code: "HANDLER_FAILED", attempts: 3, state: "Ringing",
   });
   assert.ok(runtime.metrics().deadLettered >= 1);
   assert.ok(runtime.metrics().retries >= 2);

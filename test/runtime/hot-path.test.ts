@@ -134,12 +134,16 @@ test("an unhandled event changes nothing and is reported to onUnhandled and the 
   assert.ok(runtime.metrics().unhandled >= 1);
 });
 
-test("actions receive the flow id and an idempotency key made of flow id and event sequence", async () => {
+test("actions receive the flow id, an idempotency key made of flow id and event sequence, the attempt and an abort signal", async () => {
   await call.start("io-1", { caller: "a" });
   await call.send("io-1", { type: "Note", n: 1 });
   await settled("io-1", 2);
   const io = ios.find((i) => i.flowId === "io-1");
-  assert.equal(io, { flowId: "io-1", machine: "Call", idempotencyKey: "io-1:2", seq: 2 });
+  assert.ok(io);
+  const { flowId, machine, idempotencyKey, seq, attempt } = io;
+  assert.equal({ flowId, machine, idempotencyKey, seq, attempt }, { flowId: "io-1", machine: "Call", idempotencyKey: "io-1:2", seq: 2, attempt: 1 });
+  assert.instance(io.signal, AbortSignal);
+  assert.is(io.signal.aborted, false);
 });
 
 test("onTransition reports every committed event with an effect: the start, external and internal transitions", async () => {
