@@ -43,7 +43,8 @@ export class Attempt implements ActionIO {
 
   /** Aborts the signal (if an action took it) with `reason`. */
   abort(reason: unknown): void {
-    this.#controller?.abort(reason);
+    // Made here if no action took it yet: one that asks later must find it aborted.
+    (this.#controller ??= new AbortController()).abort(reason);
   }
 
   site(eventType: string): HandlerSite {

@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import { FlowRuntime, HandlerResultError, type ErrorContext, type FlowRuntimeError } from "../../runtime/index.js";
+import { FlowRuntime, HandlerResultError, type ErrorContext, type FlowClient, type FlowRuntimeError } from "../../runtime/index.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { Ledger, type LedgerContext } from "./fixtures/ledger.js";
@@ -12,7 +12,7 @@ import { waitFor } from "./support/wait-for.js";
 let server: RedisServer;
 let redis: Redis;
 let runtime: FlowRuntime;
-let ledger: ReturnType<FlowRuntime["register"]>;
+let ledger: FlowClient<typeof Ledger>;
 const errors: { error: unknown; context: ErrorContext }[] = [];
 /** Flow id → how many times its `act` ran. */
 const actCalls = new Map<string, number>();
