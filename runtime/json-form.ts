@@ -15,8 +15,8 @@ export interface JsonFormProblem {
  * different values, so anything of the kind is refused here, naming where it is. Object properties
  * whose value is `undefined` are allowed: JSON leaves them out, and so does the schema check.
  */
-export function jsonFormProblem(value: unknown): JsonFormProblem | undefined {
-  return check(value, "", []);
+export function jsonFormProblem(value: unknown, path = ""): JsonFormProblem | undefined {
+  return check(value, path, []);
 }
 
 function problem(field: string, rule: string, detail: string): JsonFormProblem {

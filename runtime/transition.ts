@@ -118,7 +118,7 @@ function describe(value: unknown): string {
  * Merges an action's update into the context, then checks the result as it will be stored: an
  * update is an object of context fields (or nothing: undefined or null); a field set to `undefined`
  * is removed, which clears an optional field and fails the event for a required or defaulted one;
- * the whole context must be plain JSON and match the machine's context schema. A result that
+ * every field it sets must be plain JSON and match the machine's context schema. A result that
  * breaks any of that throws HandlerResultError naming the action and the field: the event's
  * attempt fails as if the action had thrown, and nothing of it is committed.
  */
@@ -127,10 +127,10 @@ function merge(machine: StepMachine, next: WorkingFlow, update: unknown, event: 
   if (typeof update !== "object" || Array.isArray(update)) {
     throw new HandlerResultError(io.site(event.type), "", "type", `an action returns an object of context fields or nothing, got ${describe(update)}`);
   }
+  const found = machine.validator.updateProblem(update as Record<string, unknown>);
+  if (found) throw new HandlerResultError(io.site(event.type), found.field, found.rule, `context ${found.text}`);
   const ctx: Record<string, unknown> = { ...next.ctx, ...(update as Record<string, unknown>) };
   for (const key of Object.keys(update)) if (ctx[key] === undefined) delete ctx[key];
-  const found = machine.validator.contextProblem(ctx);
-  if (found) throw new HandlerResultError(io.site(event.type), found.field, found.rule, `context ${found.text}`);
   next.ctx = ctx;
 }
 

@@ -16,14 +16,19 @@ export interface SchemaProblem {
 export class PayloadValidator {
   private readonly events = new Map<string, ValidateFunction>();
   private readonly startContext: ValidateFunction;
-  private readonly context: ValidateFunction;
+  /** Context field → its schema's check; and the fields a context must always have (required or defaulted). */
+  private readonly fields = new Map<string, ValidateFunction>();
+  private readonly alwaysPresent: Set<string>;
 
   constructor(private readonly definition: MachineDefinition) {
     // One Ajv per machine keeps schema ids of different machines apart.
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [type, schema] of Object.entries(definition.schemas.events)) this.events.set(type, ajv.compile(schema));
     this.startContext = ajv.compile(definition.schemas.startContext);
-    this.context = ajv.compile(contextSchema(definition));
+    const context = definition.schemas.startContext as { properties?: Record<string, object>; required?: readonly string[] };
+    for (const [field, schema] of Object.entries(context.properties ?? {})) this.fields.set(field, ajv.compile(schema));
+    // The start fills the defaulted fields in, so from then on they are as required as the required ones.
+    this.alwaysPresent = new Set([...(context.required ?? []), ...Object.keys(definition.contextDefaults)]);
   }
 
   /** Throws UnknownEventError or PayloadError; returns normally when the event may be enqueued as its JSON. */
@@ -41,32 +46,35 @@ export class PayloadValidator {
   }
 
   /**
-   * What is wrong with a whole flow context (as an action left it), or undefined: plain JSON, and
-   * the machine's context schema — every declared field of the right type, required and defaulted
-   * fields present, no undeclared field.
+   * What is wrong with an action's update to a valid context, or undefined. The context it lands on
+   * was checked when it was stored, so only the fields the update sets are checked (its cost does not
+   * grow with the context): each must be a declared field, plain JSON and of its declared type; a
+   * field set to `undefined` is removed, which a required or defaulted field cannot be. The schema is
+   * the start context's, with defaulted fields required too, so definitions compiled before there was
+   * a context schema are checked the same way.
    */
-  contextProblem(context: unknown): SchemaProblem | undefined {
-    return jsonProblem(context) ?? (this.context(context) ? undefined : schemaProblem(this.context.errors ?? []));
+  updateProblem(update: Readonly<Record<string, unknown>>): SchemaProblem | undefined {
+    for (const field of Object.keys(update)) {
+      const value = update[field];
+      if (value === undefined) {
+        if (this.alwaysPresent.has(field)) return { field, rule: "required", text: `${where(field)} is required (undefined removes a field, and only an optional one may be removed)` };
+        continue;
+      }
+      const validate = this.fields.get(field);
+      if (!validate) return { field, rule: "additionalProperties", text: `${where(field)} is not a declared field` };
+      const found = jsonProblem(value, field) ?? (validate(value) ? undefined : schemaProblem(validate.errors ?? [], field));
+      if (found) return found;
+    }
+    return undefined;
   }
-}
-
-/**
- * The schema of a flow's context: the start context's, with the defaulted fields required too (the
- * start fills them in). Optional (`?`) fields may be absent. Derived here, so definitions compiled
- * before there was a context schema are checked the same way.
- */
-function contextSchema(definition: MachineDefinition): Record<string, unknown> {
-  const start = definition.schemas.startContext as { required?: readonly string[] };
-  const required = new Set([...(start.required ?? []), ...Object.keys(definition.contextDefaults)]);
-  return { ...definition.schemas.startContext, required: [...required] };
 }
 
 function where(field: string): string {
   return field === "" ? "payload" : `field '${field}'`;
 }
 
-function jsonProblem(value: unknown): SchemaProblem | undefined {
-  const found = jsonFormProblem(value);
+function jsonProblem(value: unknown, under = ""): SchemaProblem | undefined {
+  const found = jsonFormProblem(value, under);
   return found && { field: found.field, rule: found.rule, text: `${where(found.field)} ${found.detail}` };
 }
 
@@ -74,11 +82,11 @@ function refuse(subject: string, found: SchemaProblem | undefined): void {
   if (found) throw new PayloadError(`${subject}: ${found.text}`, found.field, found.rule);
 }
 
-/** Renders ajv's first error as `field 'x' <rule>`. */
-function schemaProblem(errors: readonly ErrorObject[]): SchemaProblem {
+/** Renders ajv's first error as `field 'x' <rule>`; `under` is the field the validated value sits at. */
+function schemaProblem(errors: readonly ErrorObject[], under = ""): SchemaProblem {
   const error = errors[0];
-  if (!error) return { field: "", rule: "unknown", text: "payload is invalid" };
-  const path = error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (!error) return { field: under, rule: "unknown", text: `${where(under)} is invalid` };
+  const path = [...(under === "" ? [] : [under]), ...error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))];
   const params = error.params as Record<string, unknown>;
   let field = path.join(".");
   let rule = error.message ?? error.keyword;
