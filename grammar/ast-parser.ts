@@ -1,4 +1,4 @@
-// The Chevrotain parser for the `.fsm` grammar of DSL.md, building the AST of compiler/ast.ts directly (no CST), built once per process and reused.
+// The Chevrotain parser for the `.fsm` grammar (docs/language.md), building the AST of compiler/ast.ts directly (no CST), built once per process and reused.
 import { EmbeddedActionsParser, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
 import type {
   ActionListAst,
