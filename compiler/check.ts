@@ -1,8 +1,10 @@
 // Parses `.fsm` sources and runs every check family over all their machines together.
 import type { Diagnostic, FileAst, MachineAst, SourceFile } from "./ast.js";
 import { checkDeterminism } from "./checks/determinism.js";
+import { checkGeneratedNames } from "./checks/generated-names.js";
 import { checkLiveness } from "./checks/liveness.js";
 import { checkNames } from "./checks/names.js";
+import { checkNumbers } from "./checks/numbers.js";
 import { checkReachability } from "./checks/reachability.js";
 import { checkReferences } from "./checks/references.js";
 import { checkRequiredStates, checkStructure } from "./checks/structure.js";
@@ -46,8 +48,10 @@ export function checkMachines(machines: readonly MachineAst[], intact: readonly 
   const determinism = checkDeterminism(machines, intact);
   return [
     ...checkNames(machines),
+    ...checkGeneratedNames(machines),
     ...checkStructure(machines),
     ...checkTypes(machines),
+    ...checkNumbers(machines),
     ...determinism.order,
     ...checkReferences(intact),
     ...checkRequiredStates(intact),

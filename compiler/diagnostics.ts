@@ -27,7 +27,9 @@ export const rules = {
   FSM107: rule("FSM107", "error", "no-final-state", "A machine has no final state.", "Declare at least one `final state` so flows can end."),
   FSM108: rule("FSM108", "error", "default-type-mismatch", "A context default does not match the field's type.", "Change the default so it has the field's type."),
   FSM109: rule("FSM109", "error", "initial-and-final", "A state is both `initial` and `final`.", "A flow cannot start in a state that has already ended it: remove one of the two keywords."),
+  FSM110: rule("FSM110", "error", "unrepresentable-number", "A numeric default cannot be stored as written: too large (it would be Infinity), so small it would be 0, or an int beyond the safe integer range.", "Write a number within JavaScript's range (about ±1.8e308, and not so small that it rounds to 0); an int within ±9007199254740991 (Number.MAX_SAFE_INTEGER)."),
   FSM113: rule("FSM113", "error", "reserved-name", "A name is a reserved word of the DSL or of TypeScript, or an event field is named `type`.", "Choose another name; generated code never mangles user names."),
+  FSM114: rule("FSM114", "error", "object-prototype-name", "A name is a member of every JavaScript object (`constructor`, `toString`, `__proto__`, …): lookups by that name would find the inherited member.", "Choose another name, e.g. `callConstructor`, `displayText`."),
   FSM201: rule("FSM201", "error", "unreachable-state", "A state cannot be reached from the initial state.", "Add a transition into the state or remove it."),
   FSM202: rule("FSM202", "error", "trap-region", "No final state is reachable from these states without the deadline.", "Add a transition (event or timer) from the trapped region towards a final state."),
   FSM203: rule("FSM203", "warning", "no-liveness", "A reachable non-final state has no timer and the machine has no deadline: a flow waits there forever if no event comes.", "Add an `after` timer to the state or a machine `deadline`."),
@@ -35,7 +37,7 @@ export const rules = {
   FSM302: rule("FSM302", "error", "misplaced-else", "`[else]` is not the last clause for its trigger in its scope, or has no guarded clause before it.", "Move `[else]` to the last clause for the trigger, after at least one guarded clause."),
   FSM303: rule("FSM303", "warning", "maybe-unhandled", "Every clause for an event in a state is guarded and there is no `[else]`: the event may be unhandled.", "Add an `[else]` clause, or an unguarded one, for the event."),
   FSM401: rule("FSM401", "warning", "unused-event", "An event is declared but no clause handles it.", "Handle the event in some state or remove its declaration."),
-  FSM501: rule("FSM501", "error", "generated-name-clash", "Two machines, or a machine and an event, would produce the same generated file or export name.", "Rename one of the machines or events."),
+  FSM501: rule("FSM501", "error", "generated-name-clash", "Two machines would be written to the same module file (or to index.ts), or a generated export name would be declared twice: by two machines, or by a machine and a runtime type its module imports.", "Rename one of the machines or events; module files are the lower kebab-case of machine names."),
 } as const satisfies Record<string, DiagnosticRule>;
 
 export type DiagnosticCode = keyof typeof rules;

@@ -1,8 +1,8 @@
-// Name checks: duplicate declarations and guard/action name clashes (FSM101), reserved words used as names (FSM113).
+// Name checks: duplicate declarations and guard/action name clashes (FSM101), reserved words (FSM113) and Object.prototype members (FSM114) used as names.
 import type { ClauseAst, Diagnostic, GuardAst, MachineAst, Name } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
 import { keywordRange, positionText } from "./ranges.js";
-import { reservedBecause, reservedEventFieldNames } from "./reserved-words.js";
+import { objectPrototypeMembers, reservedBecause, reservedEventFieldNames } from "./reserved-words.js";
 
 /** Reports every name after the first of its text in one namespace. */
 function duplicatesIn(file: string, names: readonly Name[], kind: string, where: string): Diagnostic[] {
@@ -144,7 +144,7 @@ function forEachDeclaredName(machine: MachineAst, visit: (name: Name, kind: Name
 }
 
 /**
- * FSM101: guards and actions share one namespace of handler names (DSL.md), so one name
+ * FSM101: guards and actions share one namespace of handler names (docs/language.md, "Guards"), so one name
  * cannot be both; reported once per name, at its first use in the role it took second.
  */
 export function checkHandlerNameClashes(machine: MachineAst, roles: ReadonlyMap<string, number> = handlerRoles(machine)): Diagnostic[] {
@@ -175,20 +175,29 @@ export function checkHandlerNameClashes(machine: MachineAst, roles: ReadonlyMap<
   return found;
 }
 
-/** FSM113: names that generated code could not use verbatim. */
+/** The diagnostic for a name of `kind` that generated code or the runtime could not use, or undefined when it can be used. */
+function unusableName(file: string, name: Name, kind: NameKind): Diagnostic | undefined {
+  const because = reservedBecause(name.text);
+  if (because !== undefined) return diagnostic("FSM113", file, name.range, `${kind} name '${name.text}' is ${because}; choose another name`);
+  if (objectPrototypeMembers.has(name.text)) {
+    return diagnostic("FSM114", file, name.range,
+      `${kind} name '${name.text}' is a member of Object.prototype, which every JavaScript object has: generated lookups and the runtime's tables would find the inherited member instead of this ${kind}; choose another name`);
+  }
+  return undefined;
+}
+
+/** FSM113 and FSM114: names that generated code could not use verbatim, or that every JavaScript object already has. */
 export function checkReservedNames(machine: MachineAst, roles: ReadonlyMap<string, number> = handlerRoles(machine)): Diagnostic[] {
   const found: Diagnostic[] = [];
   const report = (name: Name, kind: NameKind) => {
-    const because = reservedBecause(name.text);
-    if (because !== undefined) {
-      found.push(diagnostic("FSM113", machine.file, name.range, `${kind} name '${name.text}' is ${because}; choose another name`));
-    }
+    const unusable = unusableName(machine.file, name, kind);
+    if (unusable !== undefined) found.push(unusable);
   };
   forEachDeclaredName(machine, report);
-  // Handler names repeat a few distinct texts many times: each use is looked at only when some text is reserved.
-  let anyReserved = false;
-  for (const text of roles.keys()) if (reservedBecause(text) !== undefined) anyReserved = true;
-  if (anyReserved) {
+  // Handler names repeat a few distinct texts many times: each use is looked at only when some text is unusable.
+  let anyUnusable = false;
+  for (const text of roles.keys()) if (reservedBecause(text) !== undefined || objectPrototypeMembers.has(text)) anyUnusable = true;
+  if (anyUnusable) {
     for (const name of handlerUses(machine, usedAsGuard)) report(name, "guard");
     for (const name of handlerUses(machine, usedAsAction)) report(name, "action");
   }
@@ -205,7 +214,7 @@ export function checkReservedNames(machine: MachineAst, roles: ReadonlyMap<strin
   return found;
 }
 
-/** The names family: FSM101 and FSM113 for all machines compiled together. */
+/** The names family: FSM101, FSM113 and FSM114 for all machines compiled together. */
 export function checkNames(machines: readonly MachineAst[]): Diagnostic[] {
   const found = checkDuplicateMachines(machines);
   for (const machine of machines) {

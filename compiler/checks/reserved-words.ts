@@ -1,6 +1,6 @@
-// The one list of names users may not give to machines, states, events, fields, guards and actions (FSM113).
+// The one list of names users may not give to machines, states, events, fields, guards and actions (FSM113, FSM114).
 
-/** Keywords and type names of the `.fsm` language (DSL.md, lexical rules). */
+/** Keywords and type names of the `.fsm` language (docs/language.md, "Names"). */
 export const dslKeywords: ReadonlySet<string> = new Set([
   "machine", "version", "context", "event", "state", "initial", "final", "entry", "exit",
   "on", "after", "deadline", "else", "true", "false",
@@ -23,6 +23,17 @@ export const typescriptReservedWords: ReadonlySet<string> = new Set([
 
 /** Event fields may not be called `type`: the event's `type` property holds its name. */
 export const reservedEventFieldNames: ReadonlySet<string> = new Set(["type"]);
+
+/**
+ * The members of `Object.prototype`: every JavaScript object has them, so a lookup by such a name in a
+ * generated table or in the runtime's (states, events, fields, handlers, machines) would find the inherited
+ * member where nothing was declared. Written out rather than read from the running engine, so a check's
+ * result does not depend on the Node version that runs it.
+ */
+export const objectPrototypeMembers: ReadonlySet<string> = new Set([
+  "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString", "toString", "valueOf",
+  "__proto__", "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__",
+]);
 
 /** Why `name` cannot be used, or undefined when it can. */
 export function reservedBecause(name: string): string | undefined {

@@ -1,6 +1,7 @@
 // Type checks: a field's default value must have the field's declared type (FSM108).
 import type { BaseType, Diagnostic, FieldAst, LiteralAst, MachineAst, SourceRange, TypeAst } from "../ast.js";
 import { diagnostic } from "../diagnostics.js";
+import { writtenAsWhole } from "./number-text.js";
 
 function typeText(type: Pick<TypeAst, "base" | "array">): string {
   const base = type.base.kind === "enum" ? type.base.values.map((v) => JSON.stringify(v)).join(" | ") : type.base.kind;
@@ -28,7 +29,9 @@ function baseMismatch(base: BaseType, literal: LiteralAst): string | undefined {
       return literal.kind === "number" ? undefined : "expected a number";
     case "int":
       if (literal.kind !== "number") return "expected an integer";
-      return Number.isInteger(literal.value) ? undefined : `expected an integer, but ${literal.raw} has a fractional part`;
+      // Judged on the text: `1.0000000000000001` rounds to the integer 1 but is not one as written. Whole values too
+      // large to store are FSM110's.
+      return writtenAsWhole(literal.raw) ? undefined : `expected an integer, but ${literal.raw} has a fractional part`;
     case "enum":
       if (literal.kind === "string" && base.values.includes(literal.value)) return undefined;
       return `expected one of ${base.values.map((v) => JSON.stringify(v)).join(", ")}`;

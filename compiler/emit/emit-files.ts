@@ -2,10 +2,10 @@
 import { basename } from "node:path";
 import { IndentationText, NewLineKind, Project, QuoteKind } from "ts-morph";
 import type { FileAst, MachineAst } from "../ast.js";
+import { indexModulePath, machineFileName } from "../module-names.js";
 import { machineHandlers } from "./handler-events.js";
 import { definitionStatement, machineStatements } from "./machine-module.js";
-import { exportedNames, machineNames } from "./machine-names.js";
-import { EmitNameError, kebabCase } from "./names.js";
+import { EmitNameError } from "./names.js";
 
 export interface EmittedFile {
   /** Path relative to the output directory, e.g. `inbound-call.ts`. */
@@ -26,11 +26,6 @@ function newProject(): Project {
   });
 }
 
-/** The module file name of a machine: the kebab-case of its name. */
-export function machineFileName(machine: MachineAst): string {
-  return `${kebabCase(machine.name.text)}.ts`;
-}
-
 function moduleParts(machine: MachineAst): { statements: ReturnType<typeof machineStatements>; definition: string } {
   try {
     const handlers = machineHandlers(machine);
@@ -41,33 +36,17 @@ function moduleParts(machine: MachineAst): { statements: ReturnType<typeof machi
   }
 }
 
-/** Emits every machine of `files` (already checked: no errors). Throws `EmitNameError` on names code cannot carry. */
+/**
+ * Emits every machine of `files`, already checked: no errors, so in particular no two machines share a
+ * module file or an export name (FSM501). Throws `EmitNameError` on a name code cannot carry.
+ */
 export function emitFiles(files: readonly FileAst[]): EmittedFile[] {
   const project = newProject();
   const emitted: EmittedFile[] = [];
-  const owners = new Map<string, string>();
-  const exporters = new Map<string, string>();
   for (const file of files) {
     for (const machine of file.machines) {
-      const path = machineFileName(machine);
-      const other = owners.get(path);
-      if (other !== undefined)
-        throw new EmitNameError(`machines ${other} and ${machine.name.text} would both be written to ${path}; rename one of them`, {
-          file: machine.file,
-          range: machine.name.range,
-        });
-      owners.set(path, machine.name.text);
+      const path = machineFileName(machine.name.text);
       const parts = moduleParts(machine);
-      // index.ts re-exports every module: an export name two machines share would be ambiguous there.
-      for (const name of exportedNames(machineNames(machine))) {
-        const first = exporters.get(name);
-        if (first !== undefined)
-          throw new EmitNameError(`machines ${first} and ${machine.name.text} would both export ${name}; rename a machine or an event`, {
-            file: machine.file,
-            range: machine.name.range,
-          });
-        exporters.set(name, machine.name.text);
-      }
       // One pass: the structures print straight to text; the printer's layout is the formatting.
       const source = project.createSourceFile(path, { statements: parts.statements }, { overwrite: true });
       emitted.push({ path, text: `${source.getFullText()}\n${parts.definition}` });
@@ -88,5 +67,5 @@ export function emitFiles(files: readonly FileAst[]): EmittedFile[] {
     ...(emitted.length === 0 ? ["export {};"] : []),
     "",
   ].join("\n");
-  return [...emitted, { path: "index.ts", text: index }];
+  return [...emitted, { path: indexModulePath, text: index }];
 }

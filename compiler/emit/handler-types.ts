@@ -1,6 +1,6 @@
 // The handler types of a generated module: each guard and action typed with the events that can reach it.
 import type { HandlerReach, Trigger } from "./handler-events.js";
-import type { MachineNames } from "./machine-names.js";
+import type { MachineNames } from "../module-names.js";
 import { assertIdentifier } from "./names.js";
 
 /** The TypeScript type of the event one trigger delivers. */

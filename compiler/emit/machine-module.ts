@@ -9,13 +9,14 @@ import {
   type WriterFunction,
 } from "ts-morph";
 import type { FieldAst, MachineAst } from "../ast.js";
+import { runtimeTypes, type MachineNames } from "../module-names.js";
 import { definitionData } from "./definition-data.js";
 import { docDescription, jsDocBlock, safeDocText } from "./doc.js";
 import { fieldTypeText } from "./field-types.js";
 import { machineHandlers, type MachineHandlers } from "./handler-events.js";
 import { handlersLayout, unionText } from "./handler-types.js";
 import { literalText } from "./literal-text.js";
-import { machineNames, runtimeTypes, type MachineNames } from "./machine-names.js";
+import { emittedMachineNames } from "./machine-names.js";
 import { assertIdentifier } from "./names.js";
 
 /** A union written one member per line when it is long, so large machines stay readable. */
@@ -99,7 +100,7 @@ export function machineStatements(
   specName: string,
   handlers: MachineHandlers = machineHandlers(machine),
 ): (StatementStructures | WriterFunction | string)[] {
-  const names = machineNames(machine);
+  const names = emittedMachineNames(machine);
   const m = names.definition;
   const used = new Set<string>(["ActionIO", "MachineDefinition"]);
   for (const reach of [...handlers.guards.values(), ...handlers.actions.values()])
@@ -173,7 +174,7 @@ export function machineStatements(
  * printed declarations instead of being pushed through the structure printer and parsed again.
  */
 export function definitionStatement(machine: MachineAst, handlers: MachineHandlers = machineHandlers(machine)): string {
-  const names = machineNames(machine);
+  const names = emittedMachineNames(machine);
   const m = names.definition;
   const doc = docDescription(machine.doc) ?? `The definition of \`${m}\` that the runtime executes.`;
   const type = `MachineDefinition<${names.state}, ${names.event}, ${names.context}, ${names.startContext}, ${names.handlers}>`;

@@ -1,4 +1,4 @@
-// Names in generated code: file names from machine names, and the identifier check every emitted name passes.
+// Names in generated code: the identifier check every emitted name passes.
 
 import type { SourceRange } from "../ast.js";
 
@@ -24,15 +24,4 @@ export function assertIdentifier(name: string, what: string): string {
 
 export function isIdentifier(name: string): boolean {
   return identifierShape.test(name);
-}
-
-/** `InboundCall` → `inbound-call`, `IVRMenu` → `ivr-menu`, `Call_V2` → `call-v2`. */
-export function kebabCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1-$2")
-    .replace(/_+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .replace(/-+/g, "-")
-    .toLowerCase();
 }

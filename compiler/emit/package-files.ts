@@ -2,9 +2,9 @@
 import { ModuleKind, ModuleResolutionKind, Project, ScriptTarget } from "ts-morph";
 import type { MachineAst } from "../ast.js";
 import { renderMermaid } from "../graph/mermaid.js";
+import { machineFileName } from "../module-names.js";
 import { safeDocText } from "./doc.js";
 import type { EmittedFile } from "./emit-files.js";
-import { machineFileName } from "./emit-files.js";
 
 export interface PackageOptions {
   /** npm package name (validated by the caller). */
@@ -68,7 +68,7 @@ function readme(machines: readonly MachineAst[], options: PackageOptions): strin
   // The README is Markdown: spec text goes in only as doc prose, never inside a code fence it could close.
   const sections = machines.map((machine) => {
     const doc = machine.doc ? `${safeDocText(machine.doc).replace(/`{3,}/g, "``")}\n\n` : "";
-    const module = machineFileName(machine).replace(/\.ts$/, "");
+    const module = machineFileName(machine.name.text).replace(/\.ts$/, "");
     return [
       `## ${machine.name.text}`,
       "",

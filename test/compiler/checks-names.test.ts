@@ -1,8 +1,10 @@
-// Specification of the name checks: duplicate declarations (FSM101) and reserved names (FSM113).
+// Specification of the name checks: duplicate declarations (FSM101), reserved names (FSM113) and Object.prototype members as names (FSM114).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 import { check } from "../../compiler/check.js";
+import { objectPrototypeMembers } from "../../compiler/checks/reserved-words.js";
+import { compile } from "../../compiler/compile.js";
 import { assertClean, assertDiagnostic, assertNoReport, assertReports } from "../support/checked-spec.js";
 
 /** A clean machine; each spec below changes one thing in it. */
@@ -135,6 +137,71 @@ test("FSM113: an event field named `type` is reported", () => {
 
 test("FSM113: a context field named `type` is allowed", () => {
   assertNoReport(spec({ context: "caller: string, type: string = \"inbound\"" }), "FSM113");
+});
+
+const inherited = "a member of Object.prototype";
+
+test("FSM114: a context field named like an Object.prototype member is reported at the name, saying why", () => {
+  assertReports(spec({ context: "caller: string, constructor: string?" }), {
+    code: "FSM114", severity: "error", at: "constructor",
+    mentions: ["context field name 'constructor'", inherited, "every JavaScript object", "inherited member", "runtime's tables"],
+  });
+});
+
+test("FSM114: an event named like an Object.prototype member is reported at its declaration", () => {
+  const text = spec({ answered: "event toString" }).replace("on Answered", "on toString");
+  assertReports(text, { code: "FSM114", severity: "error", at: "toString", occurrence: 0, mentions: ["event name 'toString'", inherited] });
+});
+
+test("FSM114: an event field named like an Object.prototype member is reported", () => {
+  assertReports(spec({ answered: "event Answered { valueOf: int }" }), { code: "FSM114", severity: "error", at: "valueOf", mentions: ["event field name 'valueOf'"] });
+});
+
+test("FSM114: a state named like an Object.prototype member is reported at its declaration", () => {
+  const text = spec({ states: "state hasOwnProperty { on Hangup -> Ended }" }).replace("after 30s -> Ended", "after 30s -> hasOwnProperty");
+  assertReports(text, { code: "FSM114", severity: "error", at: "hasOwnProperty", occurrence: 1, mentions: ["state name 'hasOwnProperty'"] });
+});
+
+test("FSM114: a guard named like an Object.prototype member is reported at its use", () => {
+  const text = spec().replace("[isAllowed]", "[isPrototypeOf]");
+  assertReports(text, { code: "FSM114", severity: "error", at: "isPrototypeOf", mentions: ["guard name 'isPrototypeOf'"] });
+});
+
+test("FSM114: an action named like an Object.prototype member is reported at its use", () => {
+  const text = spec().replace("/ greet", "/ greet, __proto__");
+  assertReports(text, { code: "FSM114", severity: "error", at: "__proto__", mentions: ["action name '__proto__'"] });
+});
+
+test("FSM114: a machine named like an Object.prototype member is reported at its name", () => {
+  const text = spec().replace("machine Call", "machine propertyIsEnumerable");
+  assertReports(text, { code: "FSM114", severity: "error", at: "propertyIsEnumerable", mentions: ["machine name 'propertyIsEnumerable'"] });
+});
+
+test("FSM114: every member of Object.prototype is refused, as a state name", () => {
+  for (const member of objectPrototypeMembers) {
+    const text = spec({ states: `state ${member} { on Hangup -> Ended }` }).replace("after 30s -> Ended", `after 30s -> ${member}`);
+    assertReports(text, { code: "FSM114", severity: "error", at: member, occurrence: 1, mentions: [`state name '${member}'`] });
+  }
+});
+
+test("FSM114: the list is exactly the members of Object.prototype in this engine", () => {
+  assert.equal([...objectPrototypeMembers].sort(), Object.getOwnPropertyNames(Object.prototype).sort());
+});
+
+/** Names that contain or resemble Object.prototype members without being one. */
+const nearMisses = spec({ context: "caller: string, constructorName: string?, valueOfCall: int = 0", answered: "event Answered { toStringForm: string? }" })
+  .replace("machine Call", "machine Constructor")
+  .replace(/Talking/g, "ToString")
+  .replace("[isAllowed]", "[isPrototypeOfCaller]")
+  .replace("/ greet", "/ greet, proto");
+
+test("FSM114: names that only resemble Object.prototype members are clean and compile", () => {
+  assertClean(nearMisses);
+  const { files, diagnostics } = compile([{ path: "specs/constructor.fsm", text: nearMisses }]);
+  assert.equal(diagnostics, []);
+  assert.equal(files.map((f) => f.path), ["constructor.ts", "index.ts"]);
+  assert.match(files[0]!.text, /constructorName\?: string;/);
+  assert.match(files[0]!.text, /ToString: \{/);
 });
 
 test.run();

@@ -3,6 +3,7 @@ import { Ajv } from "ajv";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
+import { literalText } from "../../compiler/emit/literal-text.js";
 import { CallbackDialer } from "../fixtures/emit/expected/callback-dialer.js";
 import { InboundCall } from "../fixtures/emit/expected/inbound-call.js";
 import { Tiny } from "../fixtures/emit/expected/tiny.js";
@@ -90,10 +91,20 @@ test("the start context schema requires exactly the fields without default and w
   assert.not.ok(start({ numbers: [], tags: ["gold"] }));
 });
 
-test("a state named __proto__ is an ordinary own key of the states table, not the object's prototype", () => {
-  assert.equal(Object.keys(Tiny.states), ["__proto__", "constructor"]);
+test("names that only resemble Object.prototype members are ordinary own keys of the states table", () => {
+  assert.equal(Object.keys(Tiny.states), ["ToString", "Constructor"]);
   assert.is(Object.getPrototypeOf(Tiny.states), Object.prototype);
-  assert.is(Tiny.states.__proto__.timers[0]?.id, "__proto__/1s");
+  assert.is(Tiny.states.ToString.timers[0]?.id, "ToString/1s");
+  assert.equal(Tiny.schemas.startContext.properties, { constructorName: { type: "string" } });
+});
+
+test("a __proto__ key is written as a computed key, so the object literal defines a property instead of setting its prototype", () => {
+  // The checks refuse such names (FSM114); the writer stays safe for any data it is given.
+  const text = literalText(JSON.parse('{"__proto__": 1, "other": 2}'));
+  assert.is(text, '{ ["__proto__"]: 1, other: 2 }');
+  const value = new Function(`return ${text};`)() as Record<string, unknown>;
+  assert.equal(Object.keys(value), ["__proto__", "other"]);
+  assert.is(Object.getPrototypeOf(value), Object.prototype);
 });
 
 test.run();

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 
 import { compile, emitErrorCode } from "../../compiler/compile.js";
 import { normaliseDuration } from "../../compiler/emit/duration.js";
-import { kebabCase } from "../../compiler/emit/names.js";
+import { kebabCase } from "../../compiler/module-names.js";
 
 const machine = (name: string, events = "") => `machine ${name} {\n${events}  initial state A { after 1s -> B }\n  final state B\n}\n`;
 
@@ -31,7 +31,7 @@ test("two machines whose names map to one file name are an error at the second m
   assert.equal(files, []);
   const error = diagnostics.find((d) => d.code === emitErrorCode);
   assert.ok(error, "an emit error is reported");
-  assert.match(error.message, /CallFlow and Call_Flow would both be written to call-flow\.ts/);
+  assert.match(error.message, /machine 'Call_Flow' would be written to call-flow\.ts, the module of machine 'CallFlow'/);
   assert.is(error.range.start.line, 5);
 });
 
@@ -39,13 +39,13 @@ test("a generated name that two machines would both export is an error, not a si
   // Machine `Call` with event `X` exports CallXEvent, which is also machine `CallX`'s event union.
   const { files, diagnostics } = compile([{ path: "exports.fsm", text: machine("Call", "  event X\n  on X -> B\n") + machine("CallX") }]);
   assert.equal(files, []);
-  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /would both export CallXEvent/);
+  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /machine 'CallX' would export CallXEvent, its event union, which machine 'Call' already exports/);
 });
 
 test("a generated name that would shadow an imported runtime type is an error", () => {
   const { files, diagnostics } = compile([{ path: "shadow.fsm", text: machine("Tim", "  event er\n  on er -> B\n") }]);
   assert.equal(files, []);
-  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /TimerEvent would be declared twice/);
+  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /would declare TimerEvent, the interface of its event 'er', which is also the runtime type/);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// Fuzzing: thousands of mutated specs must each yield diagnostics or a clean result, never an exception.
+// Fuzzing: thousands of mutated specs must each yield diagnostics or a clean result, never an exception; those check accepts must compile.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +8,8 @@ import * as assert from "uvu/assert";
 
 import type { Diagnostic } from "../../compiler/ast.js";
 import { analyze } from "../../compiler/check.js";
+import { dslKeywords } from "../../compiler/checks/reserved-words.js";
+import { compile } from "../../compiler/compile.js";
 import { rules } from "../../compiler/diagnostics.js";
 import { decodeSource } from "../../compiler/source.js";
 import { seededRandom, type Random } from "../support/prng.js";
@@ -244,6 +246,56 @@ test("crafted deep, long and broken inputs each yield diagnostics or a clean res
   }
   console.log(`  fuzz: ${nastyCases.length} crafted cases`);
   assert.equal(failures, []);
+});
+
+/** Names and numbers the emitter or the runtime cannot take as they are, or can only just take, by the token they replace. */
+const hazards = {
+  name: ["constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "constructorName", "ToString", "Index", "MachineDefinition", "Start", "Timer"],
+  number: ["1e400", "-1e400", "1e-400", "9007199254740993", "9007199254740991", "1e20", "1.0000000000000001", "9".repeat(400)],
+  duration: ["104249992d", "104249991d", "1e400s", `${"9".repeat(400)}ms`],
+};
+
+/**
+ * One hazard put where it keeps the spec well-formed: a name renamed everywhere it occurs, one number or duration
+ * replaced, or the whole spec followed by a copy whose machines' names have the same module file (`CallQueue`, `callQueue`).
+ */
+function insertHazard(text: string, random: Random): string {
+  if (random.next() < 0.15) return text + text.replace(/\bmachine\s+([A-Z])/g, (_, first: string) => `machine ${first.toLowerCase()}`);
+  const words = [...text.matchAll(/-?[A-Za-z0-9_.]+/g)].filter((m) => !dslKeywords.has(m[0]));
+  if (words.length === 0) return text;
+  const word = random.pick(words);
+  const at = word.index ?? 0;
+  const kind = /^[A-Za-z_]\w*$/.test(word[0]) ? "name" : /^-?[\d.]+(?:[eE][+-]?\d+)?$/.test(word[0]) ? "number" : "duration";
+  const hazard = random.pick(hazards[kind]);
+  if (kind !== "name") return text.slice(0, at) + hazard + text.slice(at + word[0].length);
+  return text.replace(new RegExp(`\\b${word[0]}\\b`, "g"), hazard);
+}
+
+test("seeded hazardous names, numbers and durations: whatever check accepts, compile emits", () => {
+  const random = seededRandom(seed ^ 0xc0de);
+  const failures: Failure[] = [];
+  let compiled = 0;
+  const started = Date.now();
+  const texts = seeds.map((s) => ({ file: s.file, text: new TextDecoder().decode(s.bytes) }));
+  for (let i = 0; i < 1_000; i++) {
+    const base = random.pick(texts);
+    const text = insertHazard(base.text, random);
+    const source = { path: `hazard-${i}.fsm`, text };
+    if (analyze([source]).diagnostics.some((d) => d.severity === "error")) continue;
+    compiled++;
+    const origin = `case ${i} of ${base.file}`;
+    try {
+      const { files, diagnostics } = compile([source]);
+      const paths = files.map((f) => f.path);
+      if (files.length === 0) failures.push({ origin, problem: `compile emitted nothing: ${diagnostics.map((d) => d.message).join("; ")}`, input: preview(encoder.encode(text)) });
+      else if (new Set(paths).size !== paths.length) failures.push({ origin, problem: `compile emitted one path twice: ${paths.join(", ")}`, input: preview(encoder.encode(text)) });
+    } catch (error) {
+      failures.push({ origin, problem: `compile threw ${error instanceof Error ? error.message : String(error)}`, input: preview(encoder.encode(text)) });
+    }
+  }
+  console.log(`  fuzz: ${compiled} hazardous specs checked clean, each compiled, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  assert.ok(compiled >= 100, `only ${compiled} hazardous cases checked clean`);
+  assert.equal(failures.slice(0, 5), []);
 });
 
 test("the nastiest inputs through `fsmc check` exit 0 or 1 with no stack trace, in text and SARIF", async () => {
