@@ -41,6 +41,14 @@ export interface DeadlineData<S extends string = string> {
   readonly actions: readonly string[];
 }
 
+/** One `migrate from N { Old -> New … }` block of a machine. */
+export interface MigrationData<S extends string = string> {
+  /** The older version whose flows it moves. */
+  readonly from: number;
+  /** Old state → state of this version. */
+  readonly states: { readonly [oldState: string]: S };
+}
+
 /** The type of the event a timer clause's handlers receive. */
 export interface TimerEvent<S extends string = string> {
   readonly type: "fsm.timer";
@@ -118,6 +126,17 @@ export interface MachineDefinition<
   /** Guard and action names used anywhere in the machine, sorted. */
   readonly guards: readonly string[];
   readonly actions: readonly string[];
+  /**
+   * How flows of older versions move to this one when they are next taken (`migrate from N { … }`):
+   * each old state named maps to a state of this version; an old state of the same name as one of
+   * this version's maps to it unless named; flows in any other old state finish on their old version.
+   */
+  readonly migrations?: readonly MigrationData<S>[];
+  /**
+   * Content hash of the definition (`definitionHash`: the first 16 hex digits of SHA-256 over its RFC 8785
+   * canonical JSON, without this field): two definitions with one version and different hashes differ.
+   */
+  readonly hash?: string;
   /** Phantom carrier of the generated types; never set at run time. */
   readonly __types?: { state: S; event: E; context: C; startContext: SC; handlers: H };
 }
