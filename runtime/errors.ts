@@ -54,10 +54,81 @@ export class FlowExistsError extends FlowRuntimeError {
   }
 }
 
-/** Redis did not answer within the bounded time; `address` is host:port. */
+/**
+ * Why Redis could not be reached: `refused` (nothing listens at the address), `timeout` (no answer
+ * within the bound), `tls` (the TLS handshake failed, e.g. an untrusted certificate), `closed` (the
+ * connection dropped), `unknown` (anything else, e.g. a host name that does not resolve).
+ */
+export type RedisUnavailableReason = "refused" | "timeout" | "tls" | "closed" | "unknown";
+
+/** Redis could not be reached, or did not answer within the bounded time; `address` is host:port, `reason` says why. */
 export class RedisUnavailableError extends FlowRuntimeError {
-  constructor(readonly address: string, detail: string, options?: { cause?: unknown }) {
+  readonly reason: RedisUnavailableReason;
+  constructor(readonly address: string, detail: string, options?: { cause?: unknown; reason?: RedisUnavailableReason }) {
     super("REDIS_UNAVAILABLE", `Redis at ${address} is unavailable: ${detail}`, options);
+    this.reason = options?.reason ?? "unknown";
+  }
+}
+
+/**
+ * Redis refused the connection's credentials: `missing` when it requires a password and none was
+ * sent (NOAUTH), `wrong` when the user/password pair was refused (WRONGPASS: a wrong password, or a
+ * user that does not exist or is disabled). Retrying does not help: the configuration must change.
+ */
+export class RedisAuthError extends FlowRuntimeError {
+  constructor(
+    readonly address: string,
+    /** The user the connection authenticates as: from the connection options, `default` when none is set (undefined: not known where the error was caught). */
+    readonly user: string | undefined,
+    readonly problem: "missing" | "wrong",
+    options?: { cause?: unknown },
+  ) {
+    const who = user === undefined ? "the connection's user" : `user '${user}'`;
+    const text = problem === "missing"
+      ? `requires a password, and none is configured for ${who} (NOAUTH)`
+      : `refused the password of ${who} (WRONGPASS: a wrong password, or a user that does not exist or is disabled)`;
+    super("REDIS_AUTH", `Redis at ${address} ${text}`, options);
+  }
+}
+
+/**
+ * The ACL of the connected user refuses a command, or a key, the runtime needs (NOPERM). `commands`
+ * and `keys` name what was refused (keys as the patterns the runtime uses when `start()` found them,
+ * e.g. `fsm:{Call:*}:s`, else the keys of the refused call); either may be empty.
+ */
+export class RedisPermissionError extends FlowRuntimeError {
+  constructor(
+    readonly address: string,
+    /** The connected user, when known. */
+    readonly user: string | undefined,
+    readonly commands: readonly string[],
+    readonly keys: readonly string[],
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super("REDIS_NO_PERMISSION", `Redis at ${address} refuses ${user === undefined ? "the connection's user" : `user '${user}'`} by its ACL: ${detail}`, options);
+  }
+}
+
+/**
+ * Redis is at `maxmemory` with a policy that evicts nothing (`noeviction`) and refuses writes: events
+ * are not being accepted, and flows are not being processed, until memory is freed or maxmemory raised.
+ */
+export class RedisOutOfMemoryError extends FlowRuntimeError {
+  constructor(readonly address: string, readonly command: string | undefined, options?: { cause?: unknown }) {
+    super(
+      "REDIS_OOM",
+      `Redis at ${address} is out of memory and refused ${command ?? "a write"} (OOM: used memory > 'maxmemory', and its policy evicts nothing): ` +
+        `events are not being accepted and flows are not processed; raise maxmemory or free memory`,
+      options,
+    );
+  }
+}
+
+/** Redis answered a command with an error reply not covered above (e.g. WRONGTYPE, a script error); `reply` is Redis's text. */
+export class RedisCommandError extends FlowRuntimeError {
+  constructor(readonly address: string, readonly command: string | undefined, readonly reply: string, options?: { cause?: unknown }) {
+    super("REDIS_COMMAND", `Redis at ${address} answered ${command ?? "a command"} with an error: ${reply}`, options);
   }
 }
 

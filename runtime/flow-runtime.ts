@@ -150,6 +150,9 @@ export class FlowRuntime {
   async start(): Promise<void> {
     if (this.phase !== "created") throw this.phase === "running" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
     await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
+    // Up front, rather than at the first send: the connected user's ACL allows all the runtime runs (one round trip).
+    const { checkPermissions } = await import("./permissions.js");
+    await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
     // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
     // is down keeps reconnecting in the background while the quorum of the others decides.
     await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
@@ -157,7 +160,7 @@ export class FlowRuntime {
     this.timerService = new TimerService(this.redis, this.timerStore, (timer) => this.deliverTimer(timer), {
       pollMs: this.options.timerPollMs,
       leaseMs: this.options.timerLeaseMs,
-      onError: (error, context) => this.reportError(error, { machine: context.timer?.machine ?? "", flowId: context.timer?.flowId ?? "", attempt: 0, phase: "timer" }),
+      onError: (error, context) => this.reportError(asRedisError(this.connection, error), { machine: context.timer?.machine ?? "", flowId: context.timer?.flowId ?? "", attempt: 0, phase: "timer" }),
     });
     this.timerService.start();
     this.sweeper = new Sweeper({
@@ -165,7 +168,7 @@ export class FlowRuntime {
       shards: this.options.pendingShards,
       intervalMs: this.options.sweepIntervalMs,
       sweep: (machine, flowId, key, member, score, removable) => this.sweep(machine, flowId, key, member, score, removable),
-      reportError: (error) => this.reportError(asRedisError(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
+      reportError: (error) => this.reportError(asRedisError(this.connection, error), { machine: "", flowId: "", attempt: 0, phase: "sweep" }),
     });
     this.sweeper.start();
     this.stopWatchdog = startWatchdog(this.redis, {
@@ -177,7 +180,7 @@ export class FlowRuntime {
       // Redlock mode: the lock lives on the lock servers, never beside the flow.
       ...(this.lockConnections.length > 0 ? { lockServers: this.lockConnections.map((c) => c.redis) } : {}),
       onReport: (report) => this.recordWatchdog(report),
-      onError: (error) => this.reportError(asRedisError(this.connection.address, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
+      onError: (error) => this.reportError(asRedisError(this.connection, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
     });
   }
 
