@@ -10,6 +10,7 @@ import type { RuntimeCounters } from "./metrics.js";
 import type { CommitInfo, ErrorContext, ResolvedOptions, TransitionInfo, UnhandledEvent } from "./options.js";
 import { recordAttempt, type EventRecord, type HotPathScripts, type Snapshot } from "./scripts.js";
 import type { ArmedTimer, TimerStore } from "./timers/index.js";
+import { planMigration, type MigrationPlan } from "./migration.js";
 import { applyEvent, Attempt, forceDeadline, type AppliedEvent, type CallableHandlers, type StepMachine, type WorkingFlow } from "./transition.js";
 import type { PayloadValidator } from "./validation.js";
 
@@ -42,6 +43,10 @@ export interface DrainHost {
   drained(member: string): void;
   /** Redlock mode: after the lock was released on an empty queue, look again (an event may have come meanwhile). */
   recheck(machine: string, flowId: string): void;
+  /** The machine a flow of another version runs on here (a registered or stored definition), or why none. */
+  machineFor(name: string, version: number): RegisteredMachine | Promise<RegisteredMachine | string> | string;
+  /** A flow of `version` was left to other processes because this one cannot run it. */
+  leftVersion(name: string, version: number, reason: string): void;
   /**
    * Attempts whose handlers are running asynchronously now, with where to count them: `close()`
    * counts and aborts those still running when it stops waiting, so the next holder's attempt is the next one.
@@ -99,9 +104,8 @@ function parseJson<T>(text: string, fallback: T): T {
  * was taken). Never throws: failures are reported to the host, and the events stay queued
  * for the next holder.
  */
-export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
-  const { definition } = machine;
-  const name = definition.name;
+export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
+  const name = newest.definition.name;
   const { options, metrics } = host;
   const epoch = snapshot.epoch;
   let version = snapshot.version;
@@ -119,13 +123,38 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
   try {
     // Inside the try: a context that is not JSON is reported and left queued like any failure.
     let flow: WorkingFlow = { state: snapshot.state, ctx: parseJson(snapshot.ctx, {}), entry: snapshot.entry };
+    // A flow runs on the definition of the version it follows, unless this version migrates it here.
+    let machine = newest;
+    let migrating: MigrationPlan | undefined;
+    const follows = snapshot.machineVersion;
+    if (follows !== 0 && follows !== newest.definition.version) {
+      migrating = planMigration(newest.definition, newest.validator, follows, flow.state, flow.ctx);
+      if (migrating) {
+        // Entered afresh: entry tokens of this epoch start at its first event, so `.0` is new.
+        flow = { state: migrating.state, ctx: migrating.ctx, entry: `${epoch}.0` };
+      } else {
+        const found = host.machineFor(name, follows);
+        const pinned = found instanceof Promise ? await found : found;
+        if (typeof pinned === "string") {
+          // Left to a process that can run it; the attempt a takeover counted was not made.
+          const head = events[0];
+          if (snapshot.attempts > 0 && head) await recordAttempt(host.redis, keys, epoch, head.seq, snapshot.attempts - 1);
+          host.leftVersion(name, follows, pinned);
+          await lease.release().catch(() => undefined);
+          return;
+        }
+        machine = pinned;
+      }
+    }
+    const definition = machine.definition;
     for (;;) {
       let working = flow;
       let applied = 0;
       let processed = 0;
-      let entered: string | undefined;
+      // A migration enters its mapped state: its timers are armed and the old state's cancelled with the first commit.
+      let entered: string | undefined = migrating?.state;
       let started = false;
-      let ended = false;
+      let ended = migrating !== undefined && definition.states[migrating.state]?.final === true;
       let dropped = 0;
       let unhandled: UnhandledEvent[] | undefined;
       let transitions: TransitionInfo[] | undefined;
@@ -137,7 +166,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         // hung past its lock, or was closed): running it again would only repeat that.
         failure = { record: head, error: new AttemptsAbandonedError(name, flowId, head.seq, begun.attempt - 1), abandoned: true };
       }
-      for (const record of failure ? [] : events) {
+      for (const record of failure || ended ? [] : events) {
         const io = new Attempt(name, flowId, record.seq, begun?.seq === record.seq ? begun.attempt : 1);
         let result;
         try {
@@ -262,7 +291,7 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         headSeq,
         state: working.state,
         // Actions replace the context object when they change it (transition.ts): the same object is the stored JSON.
-        ctxJson: working.ctx === flow.ctx ? "" : JSON.stringify(working.ctx),
+        ctxJson: working.ctx === flow.ctx && !migrating ? "" : JSON.stringify(working.ctx),
         // A state entered without timers still records its entry token (a timer event of an older entry must not match).
         timersPacked: armed ? (armed.length > 0 ? host.timers.pack(armed) : ended ? "-" : working.entry) : "",
         deadlinePacked: newDeadline ? host.timers.pack([newDeadline]) : endedDeadline ? "-" : "",
@@ -274,6 +303,8 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
         cancel,
         // The count is for the head: once it is popped, the next head starts afresh.
         clearAttempts: begun !== undefined && processed > 0 && begun.seq === headSeq,
+        migratedFrom: migrating?.from ?? 0,
+        machineVersion: migrating ? definition.version : 0,
       });
       if (reply.kind === "stale") {
         // Another processor took the flow over (our lock expired, or it was force-released): it applies these events.
@@ -291,6 +322,13 @@ export async function drainFlow(host: DrainHost, machine: RegisteredMachine, flo
       if (processed > 0) begun = undefined;
       version += applied;
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
+      if (migrating && host.reportTransition) {
+        host.reportTransition({
+          machine: name, flowId, seq: 0, from: migrating.fromState, to: migrating.state, external: true,
+          event: { type: "fsm.migrate", from: migrating.from, to: definition.version },
+        });
+      }
+      migrating = undefined;
       if (transitions) for (const info of transitions) host.reportTransition?.(info);
       if (unhandled) for (const info of unhandled) host.reportUnhandled(info);
       if (cancelAfter.length > 0) {

@@ -229,3 +229,32 @@ export class MachineRegistrationError extends FlowRuntimeError {
     super("MACHINE_REGISTRATION", message);
   }
 }
+
+/** A definition's `version` is already stored with other content: a changed machine needs a new version number. */
+export class VersionConflictError extends FlowRuntimeError {
+  constructor(readonly machine: string, readonly version: number, readonly storedHash: string, readonly hash: string) {
+    super(
+      "VERSION_CONFLICT",
+      `machine ${machine} version ${version} is already stored with content hash ${storedHash}, and this definition hashes to ${hash}: ` +
+        `flows of version ${version} must run one definition, so bump \`version\` in the spec when the machine changes`,
+    );
+  }
+}
+
+/**
+ * A flow follows a version of its machine this process cannot run: neither registered here nor stored
+ * in Redis, or stored but naming guards or actions this process's handlers lack. The flow is left to a
+ * process that can (the watchdog and `fsmc flows stuck` name flows no live process can run).
+ */
+export class VersionUnavailableError extends FlowRuntimeError {
+  constructor(readonly machine: string, readonly version: number, readonly reason: string) {
+    super("VERSION_UNAVAILABLE", `machine ${machine} version ${version} cannot run in this process: ${reason}; its flows are left to processes that can`);
+  }
+}
+
+/** A failure of code or stored data rather than of Redis or a handler (a context that is not JSON, a bug); `cause` is the original. */
+export class InternalError extends FlowRuntimeError {
+  constructor(cause: Error) {
+    super("INTERNAL", `internal error: ${cause.message}`, { cause });
+  }
+}

@@ -8,7 +8,9 @@ import { sendDirect } from "./direct-command.js";
 import { drainFlow, type DrainHost, type RegisteredMachine } from "./drain.js";
 import {
   ConfigurationError, FlowClosedError, FlowExistsError, FlowNotFoundError, FlowRuntimeError, HandlerMissingError, MachineRegistrationError, ReplicationError, RuntimeClosedError,
+  InternalError, VersionConflictError, VersionUnavailableError,
 } from "./errors.js";
+import { loadDefinition, storeDefinition } from "./definition-store.js";
 import { readFlowHash } from "./flow-hash.js";
 import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
@@ -22,6 +24,7 @@ import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from 
 import { queuedTimerEvent } from "./timer-events.js";
 import { startWatchdog, type StuckFlows } from "./watchdog.js";
 import type { Attempt, CallableHandlers } from "./transition.js";
+import { checkPermissions } from "./permissions.js";
 import { PayloadValidator } from "./validation.js";
 import { reservedNameIn } from "./definition-check.js";
 
@@ -30,6 +33,11 @@ type Machine = RegisteredMachine;
 type Phase = "created" | "running" | "closing" | "closed";
 
 const noop = () => undefined;
+
+/** Failures of code or data rather than of Redis (the client raises none of these). */
+function isProgramError(error: unknown): error is Error {
+  return error instanceof TypeError || error instanceof SyntaxError || error instanceof RangeError || error instanceof ReferenceError;
+}
 
 export class FlowRuntime {
   private readonly options: ResolvedOptions;
@@ -66,6 +74,14 @@ export class FlowRuntime {
   private readonly running = new Map<Attempt, { keys: FlowKeys; epoch: number }>();
   /** The one shutdown every close() call returns. */
   private closing: Promise<void> | undefined;
+  /** Machine name → version → registered machine; `machines` holds the newest of each. */
+  private readonly versions = new Map<string, Map<number, Machine>>();
+  /** Registered versions whose definition is stored in Redis, and the stores in flight. */
+  private readonly storedMachines = new WeakSet<Machine>();
+  private readonly storing = new Map<Machine, Promise<void>>();
+  /** `<machine>\0<version>` → an older (or newer) version this process runs from its stored definition, or why not. */
+  private readonly pinned = new Map<string, { machine: Promise<Machine | string>; until: number }>();
+  private readonly toldUnavailable = new Set<string>();
 
   constructor(private readonly config: FlowRuntimeOptions) {
     this.options = resolveOptions(config);
@@ -111,6 +127,8 @@ export class FlowRuntime {
         setImmediate(() => this.track(this.recheck(machine, flowId)));
       },
       running: this.running,
+      machineFor: (name, version) => this.machineFor(name, version),
+      leftVersion: (name, version, reason) => this.leftVersion(name, version, reason),
     };
   }
 
@@ -123,7 +141,8 @@ export class FlowRuntime {
    * generated types. `options.handlerTimeoutMs` overrides the runtime's limit for this machine.
    */
   register<D extends AnyMachineDefinition>(definition: D, handlers: HandlersOf<D>, options: RegisterOptions = {}): FlowClient<D> {
-    if (this.machines.has(definition.name)) throw new MachineRegistrationError(`machine ${definition.name} is already registered in this runtime`);
+    const versions = this.versions.get(definition.name) ?? new Map<number, Machine>();
+    if (versions.has(definition.version)) throw new MachineRegistrationError(`machine ${definition.name} version ${definition.version} is already registered in this runtime`);
     // The runtime executes the definition as plain data; the generated types only matter at the client.
     const data = definition as unknown as MachineDefinition;
     const reserved = reservedNameIn(data);
@@ -132,15 +151,90 @@ export class FlowRuntime {
     for (const name of definition.guards) if (typeof callable.guards?.[name] !== "function") throw new HandlerMissingError(definition.name, "guard", name);
     for (const name of definition.actions) if (typeof callable.actions?.[name] !== "function") throw new HandlerMissingError(definition.name, "action", name);
     const handlerTimeoutMs = timerOption(`register(${definition.name}).handlerTimeoutMs`, options.handlerTimeoutMs, this.options.handlerTimeoutMs);
-    this.machines.set(definition.name, { definition: data, handlers: callable, validator: new PayloadValidator(data), handlerTimeoutMs });
+    const machine: Machine = { definition: data, handlers: callable, validator: new PayloadValidator(data), handlerTimeoutMs };
+    // Several versions of one machine may be registered: new flows of the machine start on the newest,
+    // or on the version of the client they are started with; each flow runs on the version it started on.
+    versions.set(definition.version, machine);
+    this.versions.set(definition.name, versions);
+    const newest = this.machines.get(definition.name);
+    if (!newest || newest.definition.version < definition.version) this.machines.set(definition.name, machine);
     // Timer shards are per machine: this process's timer service claims from the machines it registered.
     this.timerStore.addMachine(definition.name);
     const gateway: FlowGateway = {
-      start: (machine, flowId, context, options) => this.track(this.startFlow(machine, flowId, context, options)),
-      send: (machine, flowId, event, options) => this.send(machine, flowId, event, options),
-      get: (machine, flowId) => this.read(machine, flowId),
+      start: (_name, flowId, context, options) => this.track(this.startFlow(machine, flowId, context, options)),
+      send: (_name, flowId, event, options) => this.send(machine, flowId, event, options),
+      get: (name, flowId) => this.read(name, flowId),
     };
     return new FlowClient(gateway, definition);
+  }
+
+  /**
+   * Stores the definition in Redis under its version (VersionConflictError when that version is stored
+   * with other content). Once per registered version: undefined once it is stored, else the store in flight.
+   */
+  private stored(machine: Machine): Promise<void> | undefined {
+    if (this.storedMachines.has(machine)) return undefined;
+    let storing = this.storing.get(machine);
+    if (!storing) {
+      storing = storeDefinition(this.redis, machine.definition).then(
+        () => {
+          this.storedMachines.add(machine);
+          this.storing.delete(machine);
+        },
+        (error: unknown) => {
+          // A conflict stays refused; a Redis failure is tried again by the next call.
+          if (!(error instanceof VersionConflictError)) this.storing.delete(machine);
+          throw error instanceof FlowRuntimeError ? error : asRedisError(this.connection, error);
+        },
+      );
+      this.storing.set(machine, storing);
+    }
+    return storing;
+  }
+
+  /**
+   * The machine a flow of `version` runs on here: a registered version, or the definition stored in
+   * Redis run with the newest registered version's handlers when they include every guard and action it
+   * names; a reason when neither. Looked up again after a while, as another deploy may store it.
+   */
+  machineFor(name: string, version: number): Machine | Promise<Machine | string> | string {
+    const registered = this.versions.get(name)?.get(version);
+    if (registered) return registered;
+    const key = `${name}\u0000${version}`;
+    const cached = this.pinned.get(key);
+    if (cached && cached.until > Date.now()) return cached.machine;
+    const machine = this.loadPinned(name, version);
+    this.pinned.set(key, { machine, until: Date.now() + 10 * this.options.sweepIntervalMs });
+    return machine;
+  }
+
+  /** Told once per version and process (the sweeper offers such flows again each interval): the flows are left, not lost. */
+  private leftVersion(name: string, version: number, reason: string): void {
+    this.counters.leftForOtherVersions++;
+    const key = `${name}\u0000${version}`;
+    if (this.toldUnavailable.has(key)) return;
+    this.toldUnavailable.add(key);
+    this.reportError(new VersionUnavailableError(name, version, reason), { machine: name, flowId: "", attempt: 0, phase: "version" });
+  }
+
+  private async loadPinned(name: string, version: number): Promise<Machine | string> {
+    const newest = this.machines.get(name);
+    if (!newest) return "the machine is not registered here";
+    let definition: MachineDefinition | undefined;
+    try {
+      definition = await loadDefinition(this.redis, name, version);
+    } catch (error) {
+      this.pinned.delete(`${name}\u0000${version}`);
+      throw asRedisError(this.connection, error);
+    }
+    if (!definition) return "no definition of that version is stored in Redis";
+    const handlers = newest.handlers;
+    const missing = [
+      ...definition.guards.filter((g) => typeof handlers.guards[g] !== "function").map((g) => `guard ${g}`),
+      ...definition.actions.filter((a) => typeof handlers.actions[a] !== "function").map((a) => `action ${a}`),
+    ];
+    if (missing.length > 0) return `the handlers registered here lack ${missing.join(", ")}`;
+    return { definition, handlers, validator: new PayloadValidator(definition), handlerTimeoutMs: newest.handlerTimeoutMs };
   }
 
   /**
@@ -151,8 +245,9 @@ export class FlowRuntime {
     if (this.phase !== "created") throw this.phase === "running" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
     await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
     // Up front, rather than at the first send: the connected user's ACL allows all the runtime runs (one round trip).
-    const { checkPermissions } = await import("./permissions.js");
     await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
+    // Every registered version is stored (or found stored with the same content) before any flow is taken.
+    await Promise.all([...this.versions.values()].flatMap((versions) => [...versions.values()].map((m) => this.stored(m))));
     // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
     // is down keeps reconnecting in the background while the quorum of the others decides.
     await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
@@ -264,35 +359,34 @@ export class FlowRuntime {
     return work;
   }
 
-  private machine(name: string): Machine {
-    const machine = this.machines.get(name);
-    if (!machine) throw new MachineRegistrationError(`machine ${name} is not registered in this runtime`);
-    return machine;
-  }
-
   private assertOpen(): void {
     if (this.phase === "closing" || this.phase === "closed") throw new RuntimeClosedError();
   }
 
   /** Not async itself: one async step per send (the enqueue) is enough; a refusal still comes back as a rejection. */
-  private send(name: string, flowId: string, event: unknown, options: SendOptions): Promise<void> {
+  private send(machine: Machine, flowId: string, event: unknown, options: SendOptions): Promise<void> {
     let eventJson: string;
     try {
       this.assertOpen();
       assertFlowId(flowId);
-      this.machine(name).validator.checkEvent(event);
+      machine.validator.checkEvent(event);
       eventJson = JSON.stringify(event);
     } catch (error) {
       return Promise.reject(error);
     }
+    const name = machine.definition.name;
+    // A runtime that was never started stores its definitions at its first send of each.
+    const storing = this.stored(machine);
+    if (storing) return storing.then(() => this.enqueue(name, flowId, eventJson, options.eventId ?? "", undefined));
     return this.enqueue(name, flowId, eventJson, options.eventId ?? "", undefined);
   }
 
-  private async startFlow(name: string, flowId: string, context: unknown, options: SendOptions): Promise<void> {
+  private async startFlow(machine: Machine, flowId: string, context: unknown, options: SendOptions): Promise<void> {
     this.assertOpen();
     assertFlowId(flowId);
-    const machine = this.machine(name);
+    const name = machine.definition.name;
     machine.validator.checkStartContext(context);
+    await this.stored(machine);
     // A field given as undefined is a field not given: its default stays.
     const ctx: Record<string, unknown> = { ...machine.definition.contextDefaults };
     for (const [field, value] of Object.entries(context as object)) if (value !== undefined) ctx[field] = value;
@@ -331,7 +425,7 @@ export class FlowRuntime {
       } catch (error) {
         // The ZADD may not have happened: the next enqueue must not count on it.
         this.pendingAdded.delete(member);
-        throw asRedisError(this.connection.address, error);
+        throw asRedisError(this.connection, error);
       }
       switch (reply.kind) {
         case "unknown":
@@ -366,7 +460,7 @@ export class FlowRuntime {
     try {
       confirmed = await this.nextReplicationWait();
     } catch (error) {
-      throw asRedisError(this.connection.address, error);
+      throw asRedisError(this.connection, error);
     }
     if (confirmed < replicas) throw new ReplicationError(replicas, confirmed, replicationTimeoutMs);
   }
@@ -443,7 +537,7 @@ export class FlowRuntime {
       fenced = await fenceFlow(this.redis, keys, this.options.batch);
     } catch (error) {
       await attempt.lease.release();
-      this.reportError(asRedisError(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      this.reportError(asRedisError(this.connection, error), { machine: name, flowId, attempt: 0, phase: "lock" });
       return "unavailable";
     }
     if (fenced.kind !== "locked") {
@@ -461,7 +555,7 @@ export class FlowRuntime {
     try {
       if ((await this.redis.llen(flowKeys(name, flowId).queue)) === 0) return;
     } catch (error) {
-      this.reportError(asRedisError(this.connection.address, error), { machine: name, flowId, attempt: 0, phase: "lock" });
+      this.reportError(asRedisError(this.connection, error), { machine: name, flowId, attempt: 0, phase: "lock" });
       return;
     }
     await this.tryProcess(machine, flowId);
@@ -506,7 +600,7 @@ export class FlowRuntime {
     try {
       hash = await this.redis.hgetall(flowKeys(name, flowId).state);
     } catch (error) {
-      throw asRedisError(this.connection.address, error);
+      throw asRedisError(this.connection, error);
     }
     const flow = readFlowHash(hash);
     if (!flow) return undefined;
@@ -538,7 +632,7 @@ export class FlowRuntime {
   /** Every error a hook sees is a FlowRuntimeError with a code; none are reported once close() has given up on the work. */
   private reportError(error: unknown, context: ErrorContext): void {
     if (this.phase === "closed") return;
-    const reported = error instanceof FlowRuntimeError ? error : asRedisError(this.connection.address, error);
+    const reported = error instanceof FlowRuntimeError ? error : isProgramError(error) ? new InternalError(error) : asRedisError(this.connection, error);
     this.callHook(() => this.config.onError?.(reported, context));
   }
 

@@ -30,5 +30,13 @@ export {
   AttemptsAbandonedError,
   ConfigurationError,
   MachineRegistrationError,
+  RedisAuthError,
+  RedisPermissionError,
+  RedisOutOfMemoryError,
+  RedisCommandError,
+  VersionConflictError,
+  VersionUnavailableError,
+  InternalError,
 } from "./errors.js";
+export type { RedisUnavailableReason } from "./errors.js";
 export type { HandlerSite } from "./errors.js";

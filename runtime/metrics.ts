@@ -35,6 +35,8 @@ export interface RuntimeCounters {
   swept: number;
   /** Handler attempts still running when `close()` stopped waiting (closeTimeoutMs): abandoned, their signals aborted. */
   abandonedOnClose: number;
+  /** Times this process took a flow of a machine version it cannot run, and left it to one that can. */
+  leftForOtherVersions: number;
 }
 
 /** The latest watchdog scan of this process. It sees every flow of the deployment: these are gauges of the whole deployment, not counts of this process. */
@@ -67,6 +69,6 @@ export function emptyWatchdogMetrics(): WatchdogMetrics {
 export function emptyCounters(): RuntimeCounters {
   return {
     enqueued: 0, duplicates: 0, applied: 0, unhandled: 0, droppedTimers: 0, droppedAfterEnd: 0, ended: 0, commits: 0,
-    staleCommits: 0, lockLost: 0, lockContention: 0, lockUnavailable: 0, retries: 0, deadLettered: 0, swept: 0, abandonedOnClose: 0,
+    staleCommits: 0, lockLost: 0, lockContention: 0, lockUnavailable: 0, retries: 0, deadLettered: 0, swept: 0, abandonedOnClose: 0, leftForOtherVersions: 0,
   };
 }

@@ -15,7 +15,8 @@ export interface ErrorContext {
   event?: { readonly type: string };
   /** 1-based attempt of this event in this process (handler failures), else 0. */
   attempt: number;
-  phase: "handler" | "lock" | "commit" | "sweep" | "timer" | "watchdog";
+  /** `version`: a flow follows a machine version this process cannot run, and is left to one that can. */
+  phase: "handler" | "lock" | "commit" | "sweep" | "timer" | "watchdog" | "version";
 }
 
 export interface UnhandledEvent {
@@ -36,7 +37,8 @@ export interface TransitionInfo {
   to: string;
   /** False for an internal transition (actions only, timers kept). */
   external: boolean;
-  event: { readonly type: string };
+  /** The event as the handlers saw it; a migration reports `{ type: "fsm.migrate", from, to }` (the versions) with `seq` 0. */
+  event: { readonly type: string; readonly [field: string]: unknown };
 }
 
 /** One accepted commit: the flow's queued events `firstSeq` … `firstSeq + events - 1` are consumed (applied, unhandled, dropped or dead-lettered). */

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { asRedisError, type Connection } from "./connection.js";
 import { RedisPermissionError } from "./errors.js";
+import { definitionsKey } from "./definition-store.js";
 import { flowKeys, pendingKey } from "./keys.js";
 import { timerShardKey } from "./timers/member.js";
 
@@ -25,6 +26,7 @@ const PER_KEY = {
   deadLetters: ["rpush {key} x", "ltrim {key} 0 1", "lrange {key} 0 1", "exists {key}", "pexpire {key} 1"],
   timers: ["zadd {key} XX 1 x", "zrem {key} x", "zrangebyscore {key} 0 1", "zrange {key} 0 1"],
   pending: ["zadd {key} 1 x", "zrangebyscore {key} 0 1", "zscore {key} x", "zrem {key} x"],
+  definitions: ["hget {key} 1", "hset {key} 1 x", "hkeys {key}"],
 } as const;
 
 const SHA = "0".repeat(40);
@@ -79,6 +81,7 @@ function keyFamilies(machines: readonly string[]): KeyFamily[] {
     const patterns = flowKeys(shown, "*");
     for (const kind of ["state", "queue", "lock", "seen", "deadLetters"] as const) families.push(family(keys[kind], patterns[kind], PER_KEY[kind]));
     families.push(family(timerShardKey(machine, 0), `fsm:timers:{${shown}:*}`, PER_KEY.timers));
+    families.push(family(definitionsKey(machine), `fsm:def:{${shown}}`, PER_KEY.definitions));
   }
   return families;
 }

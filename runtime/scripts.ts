@@ -89,6 +89,8 @@ export interface Snapshot {
    * from a holder that may have begun it (0: not counted, the first attempt on an idle flow's own event).
    */
   attempts: number;
+  /** `version N` of the definition the flow follows (its start's, or the one a migration moved it to); 0 if unknown. */
+  machineVersion: number;
 }
 
 export type EnqueueReply =
@@ -101,12 +103,12 @@ function parseRecords(reply: Reply): EventRecord[] {
 }
 
 function parseSnapshot(reply: Reply, only?: { seq: number; eventId: string; eventJson: string }): Snapshot {
-  const [epoch, state, ctx, version, timers, deadline, events, attempts] = reply as [number, string, string, string, string, string, Reply, number?];
+  const [epoch, state, ctx, version, timers, deadline, events, attempts, machineVersion] = reply as [number, string, string, string, string, string, Reply, number?, string?];
   // enqueue.lua sends back only the enqueue time when the caller's event is the one queued.
   const records = only && !Array.isArray(events)
     ? [{ seq: only.seq, id: only.eventId, at: Number(events), event: JSON.parse(only.eventJson) as EventRecord["event"] }]
     : parseRecords(events);
-  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records, attempts: Number(attempts ?? 0) };
+  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records, attempts: Number(attempts ?? 0), machineVersion: Number(machineVersion ?? 0) };
 }
 
 export async function startFlow(
@@ -145,6 +147,9 @@ export interface CommitArgs {
   cancel: readonly string[];
   /** The pop consumes the head whose attempts are counted in the flow hash: forget the count. */
   clearAttempts: boolean;
+  /** A migration: the version the flow moves from, and the one it now follows (0 = none). */
+  migratedFrom: number;
+  machineVersion: number;
 }
 
 /** Separates the timers to arm or cancel in one commit argument: no member holds it (timers/member.ts). */
@@ -257,6 +262,7 @@ export class HotPathScripts {
             a.arm.length > 0 ? a.arm.map((t) => `${Math.round(t.ms)}${TIMER_LIST_SEPARATOR}${t.member}`).join(TIMER_LIST_SEPARATOR) : "",
             a.cancel.length > 0 ? a.cancel.join(TIMER_LIST_SEPARATOR) : "",
             a.clearAttempts ? "1" : "0",
+            a.machineVersion > 0 ? `${a.machineVersion}:${a.migratedFrom}` : "",
           );
         }
         return commitScript.call(redis, args) as Promise<Reply[]>;

@@ -230,6 +230,9 @@ export function applyEvent(
     return after(pending, { next, outcome: { kind: "applied", entered: definition.initial, ended: initial.final, start: true }, event });
   }
 
+  // Queued by `fsmc flows migrate` only to get the flow taken: the migration happens as it is taken.
+  if (event.type === "fsm.migrate") return { next, outcome: { kind: "dropped" }, event };
+
   if (event.type === "fsm.deadline") {
     if (!definition.deadline) return { next, outcome: { kind: "dropped" }, event };
     return enter(machine, flow, next, definition.deadline.target, definition.deadline.actions, resolveDeadlineEvent(definition.deadline), io, epoch, false);

@@ -4,14 +4,15 @@
 -- KEYS: per flow, in order: state hash, queue, lock, seen ids, dead letters, and its timer shard
 --       (fsm:timers:{<machine>:<n>}) when it arms or cancels timers (standalone Redis only: on a
 --       Cluster the shard is another slot, and the runtime arms and cancels in scripts of their own)
--- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 16i):
+-- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 17i):
 --       a+1 lock token ('' = lock held elsewhere: Redlock mode), a+2 epoch, a+3 expected version,
 --       a+4 applied count, a+5 pop count, a+6 seq of the queue head to pop ('' when pop count is 0),
 --       a+7 state, a+8 context JSON ('' = unchanged), a+9 packed timers headed by the entry token ('' = unchanged, '-' = none),
 --       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
 --       a+12 dead-letter record ('' = none), a+13 release even if events remain ('1'|'0'),
 --       a+14 timers to arm: ms FS member FS ms FS member … ('' = none), a+15 members to cancel, FS between them ('' = none),
---       a+16 '1' to forget the attempts counted at the head (field f) once the pop consumed it, else '0'
+--       a+16 '1' to forget the attempts counted at the head (field f) once the pop consumed it, else '0',
+--       a+17 a migration: '<new machine version>:<old version>' ('' = none)
 -- Hash fields as in include/flow.lua (one letter each).
 -- Reply: per flow, {'stale', epoch, version} | {'ended', dropped} | 0 (released: the commonest, as a bare number) | {'more', records} | {'error', message}
 local t = redis.call('TIME')
@@ -60,6 +61,9 @@ local function commit(state, queue, lock, seen, dead, timers, a)
   value = ARGV[a + 10]
   if value == '-' then gone[#gone + 1] = 'd' elseif value ~= '' then set[#set + 1] = 'd'; set[#set + 1] = value end
   if ARGV[a + 16] == '1' then gone[#gone + 1] = 'f' end
+  -- A migration: the flow follows the new version from now on, and remembers the one it came from.
+  local to, from = string.match(ARGV[a + 17], '^(%d+):(%d+)$')
+  if to then set[#set + 1] = 'm'; set[#set + 1] = to; set[#set + 1] = 'g'; set[#set + 1] = from end
   redis.call('HSET', state, unpack(set))
   if #gone > 0 then redis.call('HDEL', state, unpack(gone)) end
   -- Timers of the state left go, those of the state entered come, in the same step that enters it:
@@ -111,8 +115,8 @@ end
 
 local out = {}
 local k = 0
-for i = 0, (#ARGV - 4) / 16 - 1 do
-  local a = 4 + 16 * i
+for i = 0, (#ARGV - 4) / 17 - 1 do
+  local a = 4 + 17 * i
   -- A flow's timer shard is among its keys only when it arms or cancels timers.
   local timers = nil
   if ARGV[a + 14] ~= '' or ARGV[a + 15] ~= '' then timers = KEYS[k + 6] end

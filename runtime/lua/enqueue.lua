@@ -6,7 +6,7 @@
 -- ARGV: 1 lock ttl ms, 2 batch, 3 seen-id ttl ms, 4 max seen ids,
 --       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock)
 -- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'error', message}
---        | {'locked', seq, epoch, state, context, version, packed timers, packed deadline, events, attempts}, where
+--        | {'locked', seq, epoch, state, context, version, packed timers, packed deadline, events, attempts, machine version}, where
 --        events is the queued records, or only the enqueue time when this event is the only one, and attempts
 --        the attempt the new holder begins at the queue head when it takes over waiting events (0 = not counted).
 -- This runs for every event, so it is kept lean: one TIME per call, every field a flow needs from
@@ -25,7 +25,7 @@ local function enqueue(state, queue, lock, seen, id, event, token)
   -- With a token the processor's fields come too: an idle flow (the common case) is taken at once.
   local f
   if token ~= '' then
-    f = redis.call('HMGET', state, 's', 'x', 'q', 'e', 'c', 'v', 't', 'd', 'f')
+    f = redis.call('HMGET', state, 's', 'x', 'q', 'e', 'c', 'v', 't', 'd', 'f', 'm')
   else
     f = redis.call('HMGET', state, 's', 'x', 'q')
   end
@@ -55,7 +55,7 @@ local function enqueue(state, queue, lock, seen, id, event, token)
     if length == 1 then
       redis.call('HSET', state, 'q', seq, 'e', epoch)
       -- Flat, not the nested snapshot start.lua sends: every table in a reply costs Redis a conversion.
-      return { 'locked', seq, epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', now, 0 }
+      return { 'locked', seq, epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', now, 0, f[10] or '0' }
     end
     -- Events were waiting with no holder: a takeover. The last holder may have begun the head and
     -- stopped, so one more attempt at it is counted (as count_attempt in include/flow.lua).
@@ -64,7 +64,7 @@ local function enqueue(state, queue, lock, seen, id, event, token)
     local at, n = string.match(f[9] or '', '^(%d+):(%d+)$')
     local attempts = (at == head) and tonumber(n) + 1 or 1
     redis.call('HSET', state, 'q', seq, 'e', epoch, 'f', head .. ':' .. attempts)
-    return { 'locked', seq, epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events, attempts }
+    return { 'locked', seq, epoch, f[1], f[5] or '{}', f[6] or '0', f[7] or '', f[8] or '', events, attempts, f[10] or '0' }
   end
   redis.call('HSET', state, 'q', seq)
   -- A bare number: the commonest reply on a busy flow is also the shortest.

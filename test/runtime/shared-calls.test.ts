@@ -116,7 +116,7 @@ test("a commit whose queue head is not the event it applied is refused and leave
   const reply = await scripts.commit(keys, {
     token: "holder-token", epoch: taken.snapshot.epoch, expectedVersion: taken.snapshot.version, applied: 1, pop: 1,
     headSeq: 99, state: "Ringing", ctxJson: "", timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
-    timerKey: "", arm: [], cancel: [], clearAttempts: false,
+    timerKey: "", arm: [], cancel: [], clearAttempts: false, migratedFrom: 0, machineVersion: 0,
   });
   assert.is(reply.kind, "stale");
   assert.equal(await redis.lrange(keys.queue, 0, -1), before);

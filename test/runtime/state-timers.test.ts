@@ -130,7 +130,7 @@ test("a refused commit arms and cancels no timer", async () => {
   const reply = await scripts.commit(flowKeys("Dial", "t-refused"), {
     token: "not-the-holder", epoch: 999, expectedVersion: 1, applied: 1, pop: 0, headSeq: 0, state: "Ringing", ctxJson: "",
     timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
-    timerKey: key, arm: [{ member: "t-refused\u001f9.9\u001f300ms", ms: 300 }], cancel: armed.map((t) => t.member), clearAttempts: false,
+    timerKey: key, arm: [{ member: "t-refused\u001f9.9\u001f300ms", ms: 300 }], cancel: armed.map((t) => t.member), clearAttempts: false, migratedFrom: 0, machineVersion: 0,
   });
   assert.is(reply.kind, "stale");
   assert.equal(await redis.zrange(key, "0", "-1", "WITHSCORES"), shardBefore);

@@ -43,14 +43,14 @@ local function count_attempt(state_key, head, recorded)
   return attempts
 end
 
--- What a new processor needs: its epoch, the flow's state, the first queued records, and (when
--- `takeover`) the attempt it begins at the head (0 = not counted).
+-- What a new processor needs: its epoch, the flow's state, the first queued records, (when
+-- `takeover`) the attempt it begins at the head (0 = not counted), and the machine version it follows.
 local function snapshot(state_key, queue_key, epoch, batch, takeover)
-  local f = redis.call('HMGET', state_key, 's', 'c', 'v', 't', 'd', 'f')
+  local f = redis.call('HMGET', state_key, 's', 'c', 'v', 't', 'd', 'f', 'm')
   local events = redis.call('LRANGE', queue_key, 0, tonumber(batch) - 1)
   local attempts = 0
   if takeover and events[1] then attempts = count_attempt(state_key, events[1], f[6]) end
-  return { epoch, f[1] or '', f[2] or '{}', f[3] or '0', f[4] or '', f[5] or '', events, attempts }
+  return { epoch, f[1] or '', f[2] or '{}', f[3] or '0', f[4] or '', f[5] or '', events, attempts, f[7] or '0' }
 end
 
 -- Takes the free lock (single-instance mode) and bumps the epoch: the fencing token of this holder.

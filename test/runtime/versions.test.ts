@@ -1,0 +1,188 @@
+// Flows run to their end on the version they started on; versions are honest; migrations move old flows once.
+import { Redis } from "ioredis";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+import { FlowRuntime, VersionConflictError, VersionUnavailableError, type FlowRuntimeOptions, type MachineDefinition, type TransitionInfo, type UnhandledEvent } from "../../runtime/index.js";
+import { definitionHash } from "../../runtime/definition-hash.js";
+import { inspectFlow } from "../../runtime/ops.js";
+import { startRedis, type RedisServer } from "../support/redis.js";
+import { OrderV1, OrderV2, OrderV3, orderHandlers } from "./fixtures/order.js";
+import { waitFor } from "./support/wait-for.js";
+
+let server: RedisServer;
+let redis: Redis;
+const runtimes: FlowRuntime[] = [];
+
+test.before(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+});
+
+// Each test's runtimes stop with it, and its flows go: a runtime left running would take the next test's flows.
+test.after.each(async () => {
+  await Promise.all(runtimes.splice(0).map((r) => r.close()));
+  await redis.flushall();
+});
+
+test.after(async () => {
+  redis.disconnect();
+  await server.stop({ cleanup: true });
+});
+
+function runtime(options: Partial<FlowRuntimeOptions> = {}): FlowRuntime {
+  const r = new FlowRuntime({ redis: server.url, sweepIntervalMs: 100, ...options });
+  runtimes.push(r);
+  return r;
+}
+
+const handlers = orderHandlers as never;
+type Order = { state: string; status: string; context: { log: string[] }; machineVersion: number };
+
+async function flow(client: { get(id: string): Promise<unknown> }, flowId: string): Promise<Order> {
+  return (await client.get(flowId)) as Order;
+}
+
+test("the same version with other content is refused with both hashes; the identical definition is accepted again", async () => {
+  const first = runtime();
+  first.register(OrderV1 as never, handlers);
+  await first.start();
+  await first.close();
+
+  const same = runtime();
+  same.register({ ...OrderV1 } as never, handlers);
+  await same.start();
+
+  const changed: MachineDefinition = { ...OrderV1, initial: "Busy" };
+  const other = runtime();
+  other.register(changed as never, handlers);
+  try {
+    await other.start();
+    assert.unreachable("a changed definition under the same version started");
+  } catch (error) {
+    assert.instance(error, VersionConflictError);
+    const e = error as VersionConflictError;
+    assert.is(e.code, "VERSION_CONFLICT");
+    assert.is(e.storedHash, definitionHash(OrderV1));
+    assert.is(e.hash, definitionHash(changed));
+    assert.match(e.message, `machine Order version 1 is already stored with content hash ${e.storedHash}, and this definition hashes to ${e.hash}`);
+  }
+  // A runtime that only sends is refused at its first start of a flow.
+  const sender = runtime();
+  const orders = sender.register(changed as never, handlers);
+  const refused = await (orders as { start(id: string, ctx: object): Promise<void> }).start("o-x", {}).then(() => undefined, (e: unknown) => e);
+  assert.instance(refused, VersionConflictError);
+  assert.is(await redis.exists("fsm:{Order:o-x}:s"), 0, "nothing was started");
+});
+
+test("flows started on version 1 finish on version 1 after every process restarts with version 2; new flows follow version 2", async () => {
+  const unhandled: UnhandledEvent[] = [];
+  const v1 = [runtime(), runtime()];
+  const c1 = v1.map((r) => r.register(OrderV1 as never, handlers));
+  for (const r of v1) await r.start();
+  const ids = Array.from({ length: 200 }, (_, i) => `o-${i}`);
+  await Promise.all(ids.map((id, i) => (c1[i % 2] as { start(id: string, ctx: object): Promise<void> }).start(id, {})));
+  // Half of them move on to Busy (where version 1 has a 200 ms timer) before the deploy.
+  const busy = ids.filter((_, i) => i % 2 === 0);
+  await Promise.all(busy.map((id, i) => (c1[i % 2] as { send(id: string, e: object): Promise<void> }).send(id, { type: "Go" })));
+  await waitFor("version 1 to apply every start and Go", async () =>
+    (await Promise.all(ids.map((id) => flow(c1[0] as never, id)))).every((f, i) => f.version === (i % 2 === 0 ? 2 : 1)));
+  await Promise.all(v1.map((r) => r.close()));
+
+  const v2 = [runtime({ onUnhandled: (info) => void unhandled.push(info) }), runtime({ onUnhandled: (info) => void unhandled.push(info) })];
+  const c2 = v2.map((r) => r.register(OrderV2 as never, handlers));
+  for (const r of v2) await r.start();
+  const idle = ids.filter((_, i) => i % 2 === 1);
+  // Go is handled by version 1 in Idle (a state version 2 does not have).
+  await Promise.all(idle.map((id, i) => (c2[i % 2] as { send(id: string, e: object): Promise<void> }).send(id, { type: "Go" })));
+  await Promise.all(ids.map((id) => (c2[0] as { start(id: string, ctx: object): Promise<void> }).start(`new-${id}`, {}).then(() => undefined)).slice(0, 20));
+  await waitFor("every old flow to end on version 1", async () => {
+    const flows = await Promise.all(ids.map((id) => flow(c2[0] as never, id)));
+    return flows.every((f) => f.status === "ended");
+  }, 20_000);
+  for (const id of ids) {
+    const f = await flow(c2[0] as never, id);
+    // Every old flow reached Busy and ended through version 1's 200 ms timer: version 2 has neither.
+    assert.is(f.state, "Late", id);
+    assert.equal(f.context.log, ["Go", "timer"], id);
+    assert.is(f.machineVersion, 1, id);
+  }
+  assert.equal(unhandled, [], "nothing version 1 handles went to onUnhandled");
+  const fresh = await flow(c2[1] as never, "new-o-0");
+  assert.is(fresh.state, "New");
+  assert.is(fresh.machineVersion, 2);
+  await (c2[1] as { send(id: string, e: object): Promise<void> }).send("new-o-0", { type: "Go" });
+  await waitFor("the new flow to follow version 2", async () => (await flow(c2[1] as never, "new-o-0")).state === "Working");
+});
+
+test("a process lacking an old version's handlers leaves its flows to one that has them", async () => {
+  const old = runtime();
+  const c1 = old.register(OrderV1 as never, handlers) as { start(id: string, ctx: object): Promise<void>; send(id: string, e: object): Promise<void> };
+  await old.start();
+  await c1.start("left-1", {});
+  await waitFor("the start to apply", async () => (await flow(c1 as never, "left-1")).version === 1);
+  await old.close();
+
+  // Version 2 whose handlers have no `mark`: it renames the action.
+  const renamed: MachineDefinition = JSON.parse(JSON.stringify(OrderV2).replaceAll('"mark"', '"note"')) as MachineDefinition;
+  const errors: unknown[] = [];
+  const lacking = runtime({ onError: (error) => void errors.push(error) });
+  const c2 = lacking.register(renamed as never, { guards: {}, actions: { note: orderHandlers.actions.mark } } as never) as typeof c1;
+  await lacking.start();
+  await c2.send("left-1", { type: "Go" });
+  const error = await waitFor("the flow to be left", () => errors.find((e) => e instanceof VersionUnavailableError)) as VersionUnavailableError;
+  assert.is(error.code, "VERSION_UNAVAILABLE");
+  assert.is(error.version, 1);
+  assert.match(error.message, "machine Order version 1 cannot run in this process: the handlers registered here lack action mark");
+  assert.is((await flow(c2 as never, "left-1")).state, "Idle");
+  assert.ok(lacking.metrics().leftForOtherVersions >= 1);
+
+  // A process registering both versions explicitly runs it.
+  const both = runtime();
+  both.register(OrderV1 as never, handlers);
+  const c3 = both.register(renamed as never, { guards: {}, actions: { note: orderHandlers.actions.mark } } as never) as typeof c1;
+  await both.start();
+  await waitFor("version 1 to apply Go", async () => (await flow(c3 as never, "left-1")).state === "Busy");
+  const view = await inspectFlow(redis, "Order", "left-1");
+  assert.is(view.queue.length, 0);
+  assert.is(view.deadLetters.length, 0, "leaving the flow cost it no attempts");
+});
+
+test("a migration moves a version 1 flow once, when it is next taken: mapped state, its timers armed, context carried, reported", async () => {
+  const old = runtime();
+  const c1 = old.register(OrderV1 as never, handlers) as { start(id: string, ctx: object): Promise<void>; send(id: string, e: object): Promise<void> };
+  await old.start();
+  await c1.start("mig-1", { log: ["before"] });
+  await c1.start("mig-2", {});
+  await c1.send("mig-2", { type: "Go" });
+  await waitFor("version 1 to apply", async () => (await flow(c1 as never, "mig-1")).version === 1 && (await flow(c1 as never, "mig-2")).state === "Busy");
+  await old.close();
+
+  const transitions: TransitionInfo[] = [];
+  const next = runtime({ onTransition: (info) => void transitions.push(info) });
+  const c3 = next.register(OrderV3 as never, handlers) as typeof c1;
+  await next.start();
+  await c3.send("mig-1", { type: "Go" });
+  await waitFor("mig-1 to move and apply Go", async () => (await flow(c3 as never, "mig-1")).state === "Working");
+  const moved = await flow(c3 as never, "mig-1");
+  assert.is(moved.machineVersion, 3);
+  assert.equal(moved.context.log, ["before", "Go"], "the context was carried over, and version 3's Go applied");
+  const reported = transitions.filter((t) => t.flowId === "mig-1");
+  assert.equal(reported.map((t) => [t.from, t.to, t.event.type]), [["Idle", "New", "fsm.migrate"], ["New", "Working", "Go"]]);
+  assert.equal(reported[0]!.event, { type: "fsm.migrate", from: 1, to: 3 });
+  const hash = await redis.hgetall("fsm:{Order:mig-1}:s");
+  assert.is(hash.m, "3");
+  assert.is(hash.g, "1");
+  // Version 3's Working timer ends it: armed when Go entered Working after the migration.
+  await waitFor("Working's 300 ms timer", async () => (await flow(c3 as never, "mig-1")).state === "End", 5_000);
+
+  // mig-2 sits in Busy with version 1's 200 ms timer armed: the migration cancels it and arms Working's.
+  await c3.send("mig-2", { type: "Ping" });
+  await waitFor("mig-2 to move", async () => (await flow(c3 as never, "mig-2")).machineVersion === 3);
+  const m2 = await flow(c3 as never, "mig-2");
+  assert.is(m2.state, "Working");
+  await waitFor("mig-2 to end through version 3's timer", async () => (await flow(c3 as never, "mig-2")).state === "End", 5_000);
+  assert.equal((await flow(c3 as never, "mig-2")).context.log, ["Go", "Ping", "timer"], "version 1's Busy timer never fired");
+});
+
+test.run();
