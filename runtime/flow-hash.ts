@@ -30,6 +30,8 @@ export const FLOW_FIELDS = {
   ended: "x",
   /** `<seq>:<n>`: n attempts begun at queue event seq, counted by a takeover or before a retry; absent otherwise. */
   attempts: "f",
+  /** The machine version a migration moved the flow from; absent when it never migrated. */
+  migratedFrom: "g",
 } as const;
 
 export interface FlowHash {
@@ -37,6 +39,8 @@ export interface FlowHash {
   ctx: string;
   version: number;
   machineVersion: number;
+  /** The version a migration moved the flow from (0: never migrated). */
+  migratedFrom: number;
   epoch: number;
   lastSeq: number;
   created: number;
@@ -62,6 +66,7 @@ export function readFlowHash(hash: Record<string, string>): FlowHash | undefined
     ctx: hash[f.ctx] ?? "{}",
     version: num(hash[f.version]),
     machineVersion: num(hash[f.machineVersion]),
+    migratedFrom: num(hash[f.migratedFrom]),
     epoch: num(hash[f.epoch]),
     lastSeq: num(hash[f.lastSeq]),
     created,

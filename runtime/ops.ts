@@ -17,6 +17,8 @@ export interface FlowInspection {
   context?: unknown;
   version?: number;
   machineVersion?: number;
+  /** The version a migration moved the flow from, when it was migrated. */
+  migratedFrom?: number;
   epoch?: number;
   lastSeq?: number;
   created?: number;
@@ -99,6 +101,7 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
           context: parse(flow.ctx),
           version: flow.version,
           machineVersion: flow.machineVersion,
+          ...(flow.migratedFrom > 0 ? { migratedFrom: flow.migratedFrom } : {}),
           epoch: flow.epoch,
           lastSeq: flow.lastSeq,
           created: flow.created,

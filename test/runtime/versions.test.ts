@@ -37,7 +37,7 @@ function runtime(options: Partial<FlowRuntimeOptions> = {}): FlowRuntime {
 }
 
 const handlers = orderHandlers as never;
-type Order = { state: string; status: string; context: { log: string[] }; machineVersion: number };
+type Order = { state: string; status: string; version: number; context: { log: string[] }; machineVersion: number };
 
 async function flow(client: { get(id: string): Promise<unknown> }, flowId: string): Promise<Order> {
   return (await client.get(flowId)) as Order;
@@ -170,9 +170,9 @@ test("a migration moves a version 1 flow once, when it is next taken: mapped sta
   const reported = transitions.filter((t) => t.flowId === "mig-1");
   assert.equal(reported.map((t) => [t.from, t.to, t.event.type]), [["Idle", "New", "fsm.migrate"], ["New", "Working", "Go"]]);
   assert.equal(reported[0]!.event, { type: "fsm.migrate", from: 1, to: 3 });
-  const hash = await redis.hgetall("fsm:{Order:mig-1}:s");
-  assert.is(hash.m, "3");
-  assert.is(hash.g, "1");
+  const inspected = await inspectFlow(redis, "Order", "mig-1");
+  assert.is(inspected.machineVersion, 3);
+  assert.is(inspected.migratedFrom, 1, "inspect shows where the flow came from");
   // Version 3's Working timer ends it: armed when Go entered Working after the migration.
   await waitFor("Working's 300 ms timer", async () => (await flow(c3 as never, "mig-1")).state === "End", 5_000);
 
