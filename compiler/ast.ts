@@ -44,6 +44,8 @@ export interface MachineAst {
   anyOns: ClauseAst[];
   /** Every `deadline` member in source order; more than one is reported by the checks. */
   deadlines: DeadlineAst[];
+  /** Every `migrate from N { … }` block in source order. */
+  migrations: MigrationAst[];
   file: string;
   range: SourceRange;
 }
@@ -138,6 +140,22 @@ export interface DeadlineAst {
   duration: DurationAst;
   target: Name;
   actions: Name[];
+  range: SourceRange;
+}
+
+/** `migrate from N { Old -> New … }`: how running flows of the older version N move to this version. */
+export interface MigrationAst {
+  /** `N`, the older version, with the range of the number. */
+  from: { value: number; range: SourceRange };
+  /** The `Old -> New` lines, in source order. */
+  states: StateMappingAst[];
+  range: SourceRange;
+}
+
+/** `Old -> New` in a migration: flows of the older version in state `old` move to state `target` of this one. */
+export interface StateMappingAst {
+  old: Name;
+  target: Name;
   range: SourceRange;
 }
 

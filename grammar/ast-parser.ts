@@ -13,9 +13,11 @@ import type {
   GuardExprAst,
   LiteralAst,
   MachineAst,
+  MigrationAst,
   Name,
   SourceRange,
   StateAst,
+  StateMappingAst,
   TypeAst,
 } from "../compiler/ast.js";
 import { diagnostic } from "../compiler/diagnostics.js";
@@ -48,10 +50,13 @@ interface MachineFrame extends Frame {
   states: StateAst[];
   anyOns: ClauseAst[];
   deadlines: DeadlineAst[];
+  migrations: MigrationAst[];
   /** Found while building members; reported only if the machine itself is kept. */
   diagnostics: Diagnostic[];
 }
 interface VersionFrame extends Frame { kind: "version"; value: IToken | undefined }
+interface MigrationFrame extends Frame { kind: "migration"; version: IToken | undefined; states: StateMappingAst[] }
+interface StateMappingFrame extends Frame { kind: "stateMapping"; old: IToken | undefined; target: IToken | undefined }
 interface FieldsFrame extends Frame { kind: "context" | "event"; name: IToken | undefined; fields: FieldAst[] | undefined }
 interface FieldBlockFrame extends Frame { kind: "fieldBlock"; fields: FieldAst[] }
 interface FieldFrame extends Frame { kind: "field"; name: IToken | undefined; type: TypeAst | undefined; literal: LiteralAst | undefined; hasLiteral: boolean }
@@ -175,7 +180,7 @@ class FsmAstParser extends EmbeddedActionsParser {
   }
 
   /** Keywords that start a member or clause: used as a name only on the same line as what precedes the name. */
-  private static readonly starters = new Set([t.On, t.After, t.Entry, t.Exit, t.State, t.Initial, t.Final, t.Event, t.Context, t.Version, t.Deadline, t.Machine]);
+  private static readonly starters = new Set([t.On, t.After, t.Entry, t.Exit, t.State, t.Initial, t.Final, t.Event, t.Context, t.Version, t.Deadline, t.Migrate, t.Machine]);
 
   /**
    * A missing name at the end of a line (`on E ->` then a new `on` clause) must not swallow the next clause's
@@ -192,12 +197,14 @@ class FsmAstParser extends EmbeddedActionsParser {
 
   private readonly targetName = [{ GATE: () => this.nameHere(), ALT: () => this.CONSUME(t.Name) }];
   private readonly actionName = [{ GATE: () => this.nameHere(), ALT: () => this.CONSUME(t.Name) }];
+  /** `A -> B -> C` is never written: a name followed by `->` after a dangling `->` starts the next mapping. */
+  private readonly mappingTarget = [{ GATE: () => this.LA(2).tokenType !== t.Arrow && this.nameHere(), ALT: () => this.CONSUME(t.Name) }];
 
   /** The entry rule: a file is cut into one token run per machine (see `parseFile`), each parsed on its own. Returns true when it got to its end. */
   machine = this.RULE("machine", () => {
     const f = this.open<MachineFrame>({
       kind: "machine", start: Number.NaN, end: Number.NaN, parent: this.top,
-      keyword: undefined, name: undefined, versions: [], context: [], events: [], states: [], anyOns: [], deadlines: [], diagnostics: [],
+      keyword: undefined, name: undefined, versions: [], context: [], events: [], states: [], anyOns: [], deadlines: [], migrations: [], diagnostics: [],
     });
     try {
       f.keyword = this.real(this.CONSUME(t.Machine));
@@ -224,6 +231,7 @@ class FsmAstParser extends EmbeddedActionsParser {
       states: f.states,
       anyOns: f.anyOns,
       deadlines: f.deadlines,
+      migrations: f.migrations,
       file: this.file!.path,
       range,
     };
@@ -253,6 +261,7 @@ class FsmAstParser extends EmbeddedActionsParser {
     { ALT: () => this.SUBRULE(this.state) },
     { ALT: () => this.SUBRULE(this.on) },
     { ALT: () => this.SUBRULE(this.deadline) },
+    { ALT: () => this.SUBRULE(this.migration) },
   ];
 
   version = this.RULE("version", () => {
@@ -262,6 +271,59 @@ class FsmAstParser extends EmbeddedActionsParser {
       f.value = this.real(this.CONSUME(t.NumberLiteral));
     } finally {
       if (this.close(f) && f.value) (f.parent as MachineFrame).versions.push(f.value);
+    }
+  });
+
+  /** A mapping line starts with an old state's name; a member keyword on a line of its own ends the block instead (its `}` was forgotten). */
+  private readonly stateMappings = {
+    GATE: () => !FsmAstParser.starters.has(this.LA(1).tokenType) || this.nameHere(),
+    DEF: () => this.SUBRULE(this.stateMapping),
+  };
+
+  /** `migrate from N { Old -> New … }`: how flows of the older version N move to this one. */
+  migration = this.RULE("migration", () => {
+    const f = this.open<MigrationFrame>({ kind: "migration", start: Number.NaN, end: Number.NaN, parent: this.top, version: undefined, states: [] });
+    try {
+      this.CONSUME(t.Migrate);
+      this.CONSUME(t.From);
+      f.version = this.real(this.CONSUME(t.NumberLiteral));
+      this.CONSUME(t.LCurly);
+      this.MANY(this.stateMappings);
+      this.CONSUME(t.RCurly);
+    } finally {
+      this.closeMigration(f);
+    }
+  });
+
+  private closeMigration(f: MigrationFrame): void {
+    if (!this.close(f)) return;
+    const range = this.frameRange(f);
+    if (!f.version || !range) return;
+    const machine = f.parent as MachineFrame;
+    const versionRange = this.range(f.version);
+    const number = Number(f.version.image);
+    // Versions are positive whole numbers, so a `from` that is not one can name no older version: said here, as for `version`.
+    if (!Number.isSafeInteger(number) || number < 1 || !/^\d+$/.test(f.version.image)) {
+      machine.diagnostics.push(this.problem("FSM001", versionRange, `'migrate from' takes a version, a positive whole number such as 1 or 2, found '${f.version.image}'`));
+      return;
+    }
+    machine.migrations.push({ from: { value: number, range: versionRange }, states: f.states, range });
+  }
+
+  /** `Old -> New`, optionally followed by a comma: mappings are separated by newlines or commas, like fields. */
+  stateMapping = this.RULE("stateMapping", () => {
+    const f = this.open<StateMappingFrame>({ kind: "stateMapping", start: Number.NaN, end: Number.NaN, parent: this.top, old: undefined, target: undefined });
+    try {
+      f.old = this.real(this.CONSUME2(t.Name));
+      this.CONSUME(t.Arrow);
+      f.target = this.real(this.OR(this.mappingTarget));
+      this.OPTION(() => this.CONSUME(t.Comma));
+    } finally {
+      if (this.close(f)) {
+        const old = this.nameOf(f.old);
+        const target = this.nameOf(f.target);
+        if (old && target) (f.parent as MigrationFrame).states.push({ old, target, range: span(old.range, target.range) });
+      }
     }
   });
 

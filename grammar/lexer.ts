@@ -99,6 +99,12 @@ export const Exit = keyword("exit");
 export const On = keyword("on");
 export const After = keyword("after");
 export const Deadline = keyword("deadline");
+export const Migrate = keyword("migrate");
+/**
+ * Only meaningful right after `migrate`. Like every keyword it is also a `Name`, and it is left out of the reserved
+ * words (compiler/checks/reserved-words.ts): `from` is a natural event field of a call (the caller's address).
+ */
+export const From = keyword("from");
 export const Else = keyword("else");
 export const True = keyword("true");
 export const False = keyword("false");
@@ -109,7 +115,7 @@ export const BooleanType = keyword("boolean");
 
 /** Longest first, so a keyword that is a prefix of another (`int` of `initial`) never wins over it. */
 export const keywordTokens: readonly TokenType[] = [
-  Machine, Version, Context, Event, State, Initial, Final, Entry, Exit, On, After, Deadline, Else,
+  Machine, Version, Context, Event, State, Initial, Final, Entry, Exit, On, After, Deadline, Migrate, From, Else,
   True, False, StringType, NumberType, IntType, BooleanType,
 ].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length);
 

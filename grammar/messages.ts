@@ -19,14 +19,15 @@ export function describeExpected(types: readonly TokenType[]): string {
 
 /** What a rule's closing brace may instead be preceded by, so "expected '}'" also says what else was possible. */
 const bodyMembers: Record<string, string> = {
-  machine: "a machine member ('version', 'context', 'event', 'state', 'on', 'deadline') or '}'",
+  machine: "a machine member ('version', 'context', 'event', 'state', 'on', 'deadline', 'migrate') or '}'",
+  migration: "a state mapping ('Old -> New') or '}'",
   state: "a state member ('entry', 'exit', 'on', 'after') or '}'",
   fieldBlock: "a field ('name: type') or '}'",
 };
 
 /** Rules whose alternatives read better as one phrase than as a list of tokens. */
 const alternativesByRule: Record<string, string> = {
-  machine: "a machine member ('version', 'context', 'event', 'state', 'on', 'deadline')",
+  machine: "a machine member ('version', 'context', 'event', 'state', 'on', 'deadline', 'migrate')",
   state: "a state member ('entry', 'exit', 'on', 'after')",
   type: "a type ('string', 'number', 'int', 'boolean' or a string literal union)",
   literal: "a value (string, number, 'true', 'false' or '[')",

@@ -1,9 +1,9 @@
 // The one list of names users may not give to machines, states, events, fields, guards and actions (FSM113, FSM114).
 
-/** Keywords and type names of the `.fsm` language (docs/language.md, "Names"). */
+/** Keywords and type names of the `.fsm` language (docs/language.md, "Names"); `from` is not one: it only means something after `migrate`. */
 export const dslKeywords: ReadonlySet<string> = new Set([
   "machine", "version", "context", "event", "state", "initial", "final", "entry", "exit",
-  "on", "after", "deadline", "else", "true", "false",
+  "on", "after", "deadline", "migrate", "else", "true", "false",
   "string", "number", "int", "boolean",
 ]);
 

@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
 const fragments = [
   "{", "}", "[", "]", "(", ")", "->", "/", ",", ":", "=", "|", "?", "!", "&&", "||", "[]", "\"", "\\", "/*", "*/", "//", "///",
   "\n", "\r", "\r\n", "\t", " ", "machine", "state", "initial", "final", "event", "on", "after", "deadline", "entry", "exit",
-  "else", "[else]", "context", "version", "true", "false", "string", "int", "0s", "1m30s", "30s", "999999999999999999999d", "1e999",
+  "else", "[else]", "context", "version", "migrate", "from", "migrate from 1 {", "true", "false", "string", "int", "0s", "1m30s", "30s", "999999999999999999999d", "1e999",
   "-1", "\"unterminated", "class", "type", "\u0000", "\ufeff", "é", "☎", "𝒳",
 ].map((f) => encoder.encode(f));
 

@@ -37,7 +37,7 @@ test("a brace where a clause continues lists the state members that were possibl
 
 test("a bad machine member is named as such", () => {
   assert.equal(report("machine A {\n  stat S\n}"), [
-    "2:3 FSM001 expected a machine member ('version', 'context', 'event', 'state', 'on', 'deadline') or '}' after '{', found identifier 'stat'",
+    "2:3 FSM001 expected a machine member ('version', 'context', 'event', 'state', 'on', 'deadline', 'migrate') or '}' after '{', found identifier 'stat'",
   ]);
   assert.equal(report("machine A {\n  state S\n}"), []);
 });
@@ -50,7 +50,7 @@ test("a missing type after ':' says which types exist", () => {
 
 test("a missing closing brace is found at the end of the file", () => {
   assert.equal(report("machine A {\n  state S {}\n"), [
-    "3:1 FSM001 expected a machine member ('version', 'context', 'event', 'state', 'on', 'deadline') or '}' after '}', found end of file",
+    "3:1 FSM001 expected a machine member ('version', 'context', 'event', 'state', 'on', 'deadline', 'migrate') or '}' after '}', found end of file",
   ]);
 });
 
