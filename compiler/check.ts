@@ -3,6 +3,7 @@ import type { Diagnostic, FileAst, MachineAst, SourceFile } from "./ast.js";
 import { checkDeterminism } from "./checks/determinism.js";
 import { checkGeneratedNames } from "./checks/generated-names.js";
 import { checkLiveness } from "./checks/liveness.js";
+import { checkMigrations, checkMigrationsAgainstPrevious, checkMigrationTargets } from "./checks/migrations.js";
 import { checkNames } from "./checks/names.js";
 import { checkNumbers } from "./checks/numbers.js";
 import { checkReachability } from "./checks/reachability.js";
@@ -52,8 +53,10 @@ export function checkMachines(machines: readonly MachineAst[], intact: readonly 
     ...checkStructure(machines),
     ...checkTypes(machines),
     ...checkNumbers(machines),
+    ...checkMigrations(machines),
     ...determinism.order,
     ...checkReferences(intact),
+    ...checkMigrationTargets(intact),
     ...checkRequiredStates(intact),
     ...determinism.coverage,
     ...checkReachability(intact),
@@ -62,8 +65,32 @@ export function checkMachines(machines: readonly MachineAst[], intact: readonly 
   ];
 }
 
+export interface AnalyzeOptions {
+  /**
+   * Specs of older versions (`fsmc check --previous`): each `migrate from N` block is checked against the machine
+   * of its name and version N among them. They are checked too, each file on its own (several versions of a machine
+   * may be given), and their errors are reported under their own paths.
+   */
+  previous?: readonly SourceFile[];
+}
+
+/**
+ * The machines of the older specs that can be compared with, parsed whole; each file's errors go to `diagnostics`.
+ * Warnings are left out: an older version is deployed as it is, and the run is about the new one.
+ */
+function previousMachines(sources: readonly SourceFile[], diagnostics: Diagnostic[]): MachineAst[] {
+  const machines: MachineAst[] = [];
+  for (const source of sources) {
+    const parsed = parseSource(source);
+    const intact = machinesWithoutSyntaxErrors(parsed.ast, parsed.diagnostics);
+    for (const d of [...parsed.diagnostics, ...checkMachines(parsed.ast.machines, intact)]) if (d.severity === "error") diagnostics.push(d);
+    machines.push(...intact);
+  }
+  return machines;
+}
+
 /** Parses every source and checks all machines together (machine names are unique across sources). */
-export function analyze(sources: SourceFile[]): Analysis {
+export function analyze(sources: SourceFile[], options: AnalyzeOptions = {}): Analysis {
   const files: FileAst[] = [];
   const diagnostics: Diagnostic[] = [];
   const intact: MachineAst[] = [];
@@ -73,11 +100,16 @@ export function analyze(sources: SourceFile[]): Analysis {
     diagnostics.push(...parsed.diagnostics);
     intact.push(...machinesWithoutSyntaxErrors(parsed.ast, parsed.diagnostics));
   }
-  diagnostics.push(...checkMachines(files.flatMap((f) => f.machines), intact));
+  const machines = files.flatMap((f) => f.machines);
+  diagnostics.push(...checkMachines(machines, intact));
+  if (options.previous !== undefined) {
+    const previous = previousMachines(options.previous, diagnostics);
+    diagnostics.push(...checkMigrationsAgainstPrevious(machines, intact, previous));
+  }
   return { files, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-/** The diagnostics of `sources`, sorted; empty when they are clean. */
-export function check(sources: SourceFile[]): Diagnostic[] {
-  return analyze(sources).diagnostics;
+/** The diagnostics of `sources` (and of `options.previous`), sorted; empty when they are clean. */
+export function check(sources: SourceFile[], options: AnalyzeOptions = {}): Diagnostic[] {
+  return analyze(sources, options).diagnostics;
 }

@@ -38,6 +38,13 @@ export const rules = {
   FSM303: rule("FSM303", "warning", "maybe-unhandled", "Every clause for an event in a state is guarded and there is no `[else]`: the event may be unhandled.", "Add an `[else]` clause, or an unguarded one, for the event."),
   FSM401: rule("FSM401", "warning", "unused-event", "An event is declared but no clause handles it.", "Handle the event in some state or remove its declaration."),
   FSM501: rule("FSM501", "error", "generated-name-clash", "Two machines would be written to the same module file (or to index.ts), or a generated export name would be declared twice: by two machines, or by a machine and a runtime type its module imports.", "Rename one of the machines or events; module files are the lower kebab-case of machine names."),
+  // Migrations: how running flows of an older version move to a new one (`migrate from N { Old -> New }`).
+  FSM701: rule("FSM701", "error", "migration-not-older", "A `migrate from N` block names a version that is not older than the machine's `version`.", "Write the older version whose flows move (lower than `version`), or raise `version`."),
+  FSM702: rule("FSM702", "error", "duplicate-migration", "Two `migrate from` blocks of a machine name the same older version.", "Merge them: one block per older version."),
+  FSM703: rule("FSM703", "error", "undeclared-migration-target", "A `migrate from` block moves flows to a state this machine does not declare.", "Declare the state or correct the name."),
+  FSM704: rule("FSM704", "error", "duplicate-migrated-state", "A `migrate from` block maps the same old state twice.", "Keep one mapping per old state."),
+  FSM705: rule("FSM705", "error", "unknown-previous-state", "With `--previous`: a `migrate from N` block maps a state that version N of the machine does not have.", "Correct the old state's name, or remove the mapping."),
+  FSM706: rule("FSM706", "warning", "unmigrated-state", "With `--previous`: a state of version N is not in this version and `migrate from N` does not map it, so flows in it finish on version N.", "Map the state (`Old -> New`) to move its flows, or keep version N deployed until they end."),
 } as const satisfies Record<string, DiagnosticRule>;
 
 export type DiagnosticCode = keyof typeof rules;

@@ -3,7 +3,7 @@ export type * from "./ast.js";
 export { rules, allRules, sortDiagnostics, hasErrors, type DiagnosticRule, type DiagnosticCode } from "./diagnostics.js";
 export { parseSource } from "./parse.js";
 export { decodeSource } from "./source.js";
-export { analyze, check } from "./check.js";
+export { analyze, check, type AnalyzeOptions } from "./check.js";
 export { compile, emitErrorCode, type CompileOptions, type CompileResult, type EmittedFile, type PackageOptions } from "./compile.js";
 export { renderMermaid } from "./graph/mermaid.js";
 export { renderDot } from "./graph/dot.js";

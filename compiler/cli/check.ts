@@ -16,6 +16,7 @@ interface CheckArgs {
   paths: string[];
   format: CheckFormat;
   strict: boolean;
+  previous: string[] | undefined;
 }
 
 const epilog = `Output (stdout):
@@ -48,13 +49,25 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
         type: "boolean",
         default: false,
       })
+      .option("previous", {
+        describe: "older specs (files or directories; repeat for several) to check each 'migrate from N' block against, by machine name and version N",
+        type: "string",
+        array: true,
+        nargs: 1,
+        requiresArg: true,
+      })
       .example("$0 check specs", "check every .fsm file under specs/")
+      .example("$0 check specs --previous deployed/specs", "also check the migrations against the deployed versions")
       .example("$0 check specs --format sarif > fsmc.sarif", "write a SARIF log for code scanning")
       .epilog(epilog) as unknown as Argv<CheckArgs>,
   handler: (args) => {
     const { files, sources, diagnostics: decodeDiagnostics, undecodable } = readSpecSources(args.paths);
-    const diagnostics = sortDiagnostics([...decodeDiagnostics, ...check(sources)]);
-    process.stdout.write(render(args.format, diagnostics, [...sources, ...undecodable], files.length));
+    // The older specs' own errors are reported under their paths, so their sources are rendered too.
+    const previous = args.previous === undefined ? undefined : readSpecSources(args.previous);
+    const options = previous === undefined ? {} : { previous: previous.sources };
+    const diagnostics = sortDiagnostics([...decodeDiagnostics, ...(previous?.diagnostics ?? []), ...check(sources, options)]);
+    const shown = [...sources, ...undecodable, ...(previous?.sources ?? []), ...(previous?.undecodable ?? [])];
+    process.stdout.write(render(args.format, diagnostics, shown, files.length + (previous?.files.length ?? 0)));
     const failed = hasErrors(diagnostics) || (args.strict && diagnostics.length > 0);
     process.exitCode = failed ? 1 : 0;
   },
