@@ -1,5 +1,6 @@
 // The definition object of a machine as plain data: the transition table, timers, deadline, defaults and schemas.
-import type { ClauseAst, GuardAst, GuardExprAst, MachineAst } from "../ast.js";
+import type { ClauseAst, GuardAst, GuardExprAst, MachineAst, MigrationAst } from "../ast.js";
+import { contentHash } from "./definition-hash.js";
 import { normaliseDuration } from "./duration.js";
 import { literalValue, objectSchema } from "./field-types.js";
 import { machineHandlers, type MachineHandlers } from "./handler-events.js";
@@ -63,8 +64,21 @@ function timers(state: string, clauses: readonly ClauseAst[]): { id: string; ms:
   return [...byMs.values()];
 }
 
-/** The value of the machine's definition object, in the shape of `MachineDefinition` (runtime/definition.ts). */
+/** `{ from, states }` of one block; the old states a block leaves out are the runtime's to match by name. */
+function migrationValue(migration: MigrationAst): { from: number; states: DataRecord<string> } {
+  return { from: migration.from.value, states: recordOf(migration.states.map((m) => [m.old.text, m.target.text])) };
+}
+
+/**
+ * The value of the machine's definition object, in the shape of `MachineDefinition` (runtime/definition.ts), with its
+ * content hash last: over everything before it, so the hash is what the runtime computes from the loaded module.
+ */
 export function definitionData(machine: MachineAst, handlers: MachineHandlers = machineHandlers(machine)): DataRecord {
+  const data = definitionFields(machine, handlers);
+  return { ...data, hash: contentHash(data) };
+}
+
+function definitionFields(machine: MachineAst, handlers: MachineHandlers): DataRecord {
   const initial = machine.states.find((s) => s.initial);
   const deadline = machine.deadlines[0];
   const fields = machine.context;
@@ -104,5 +118,6 @@ export function definitionData(machine: MachineAst, handlers: MachineHandlers = 
     },
     guards: [...handlers.guards.keys()],
     actions: [...handlers.actions.keys()],
+    ...(machine.migrations.length > 0 ? { migrations: machine.migrations.map(migrationValue) } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { IndentationText, NewLineKind, Project, QuoteKind } from "ts-morph";
 import type { FileAst, MachineAst } from "../ast.js";
 import { indexModulePath, machineFileName } from "../module-names.js";
+import { definitionData } from "./definition-data.js";
 import { machineHandlers } from "./handler-events.js";
 import { definitionStatement, machineStatements } from "./machine-module.js";
 import { EmitNameError } from "./names.js";
@@ -29,7 +30,9 @@ function newProject(): Project {
 function moduleParts(machine: MachineAst): { statements: ReturnType<typeof machineStatements>; definition: string } {
   try {
     const handlers = machineHandlers(machine);
-    return { statements: machineStatements(machine, basename(machine.file), handlers), definition: definitionStatement(machine, handlers) };
+    // Built once: the header cites the hash of the very data the definition statement writes.
+    const data = definitionData(machine, handlers);
+    return { statements: machineStatements(machine, basename(machine.file), String(data["hash"]), handlers), definition: definitionStatement(machine, data) };
   } catch (error) {
     if (error instanceof EmitNameError && !error.at) throw new EmitNameError(error.message, { file: machine.file, range: machine.name.range });
     throw error;

@@ -3,6 +3,7 @@ import { Ajv } from "ajv";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
+import { compile } from "../../compiler/compile.js";
 import { literalText } from "../../compiler/emit/literal-text.js";
 import { CallbackDialer } from "../fixtures/emit/expected/callback-dialer.js";
 import { InboundCall } from "../fixtures/emit/expected/inbound-call.js";
@@ -105,6 +106,34 @@ test("a __proto__ key is written as a computed key, so the object literal define
   const value = new Function(`return ${text};`)() as Record<string, unknown>;
   assert.equal(Object.keys(value), ["__proto__", "other"]);
   assert.is(Object.getPrototypeOf(value), Object.prototype);
+});
+
+test("migrations are data in source order: each block's version and the old states it names, mapped to states of this version", () => {
+  assert.equal(InboundCall.migrations, [
+    { from: 2, states: { Menu: "Greeting", Transferring: "Routing" } },
+    { from: 1, states: {} },
+  ]);
+});
+
+test("a machine without migrate blocks has no migrations field", () => {
+  assert.not.ok("migrations" in CallbackDialer);
+  assert.not.ok("migrations" in Tiny);
+});
+
+test("the content hash is the definition's last field, 16 hex digits", () => {
+  for (const definition of [InboundCall, CallbackDialer, Tiny]) {
+    assert.is(Object.keys(definition).at(-1), "hash");
+    assert.match(definition.hash ?? "", /^[0-9a-f]{16}$/);
+  }
+});
+
+test("the content hash depends on the data: a definition that differs in one mapping hashes differently", () => {
+  const [one, other] = ["Routing", "Greeting"].map((target) => {
+    const text = `machine M {\n  version 2\n  migrate from 1 { Old -> ${target} }\n  initial state Greeting { after 1s -> Routing }\n  state Routing { after 1s -> Done }\n  final state Done\n}\n`;
+    const module = compile([{ path: "m.fsm", text }]).files.find((f) => f.path === "m.ts")?.text ?? "";
+    return /hash: "([0-9a-f]{16})"/.exec(module)?.[1];
+  });
+  assert.ok(one !== undefined && other !== undefined && one !== other, `${one} vs ${other}`);
 });
 
 test.run();
