@@ -10,7 +10,8 @@ import {
   ConfigurationError, FlowClosedError, FlowExistsError, FlowNotFoundError, FlowRuntimeError, HandlerMissingError, MachineRegistrationError, ReplicationError, RuntimeClosedError,
   InternalError, VersionConflictError, VersionUnavailableError,
 } from "./errors.js";
-import { loadDefinition, storeDefinition } from "./definition-store.js";
+import { loadDefinition, storeDefinition, storedVersions } from "./definition-store.js";
+import { advertiseVersions } from "./runners.js";
 import { readFlowHash } from "./flow-hash.js";
 import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
@@ -82,6 +83,7 @@ export class FlowRuntime {
   /** `<machine>\0<version>` → an older (or newer) version this process runs from its stored definition, or why not. */
   private readonly pinned = new Map<string, { machine: Promise<Machine | string>; until: number }>();
   private readonly toldUnavailable = new Set<string>();
+  private advertiser: NodeJS.Timeout | undefined;
 
   constructor(private readonly config: FlowRuntimeOptions) {
     this.options = resolveOptions(config);
@@ -217,6 +219,25 @@ export class FlowRuntime {
     this.reportError(new VersionUnavailableError(name, version, reason), { machine: name, flowId: "", attempt: 0, phase: "version" });
   }
 
+  /** How often this process says which versions it runs; the word holds three times as long. */
+  private advertiseEveryMs(): number {
+    return Math.max(500, Math.min(this.options.watchdogIntervalMs, 5 * this.options.sweepIntervalMs));
+  }
+
+  /** Tells the deployment which versions of each machine this process runs: registered ones, and stored ones its handlers cover. */
+  private async advertise(): Promise<void> {
+    const holdMs = 3 * this.advertiseEveryMs();
+    await Promise.all([...this.versions].map(async ([name, registered]) => {
+      const runnable = new Set(registered.keys());
+      for (const version of await storedVersions(this.redis, name)) {
+        if (runnable.has(version)) continue;
+        const found = this.machineFor(name, version);
+        if (typeof (found instanceof Promise ? await found : found) !== "string") runnable.add(version);
+      }
+      await advertiseVersions(this.redis, name, [...runnable], holdMs);
+    }));
+  }
+
   private async loadPinned(name: string, version: number): Promise<Machine | string> {
     const newest = this.machines.get(name);
     if (!newest) return "the machine is not registered here";
@@ -248,6 +269,12 @@ export class FlowRuntime {
     await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
     // Every registered version is stored (or found stored with the same content) before any flow is taken.
     await Promise.all([...this.versions.values()].flatMap((versions) => [...versions.values()].map((m) => this.stored(m))));
+    await this.advertise();
+    const advertiseEvery = this.advertiseEveryMs();
+    this.advertiser = setInterval(() => {
+      this.advertise().catch((error: unknown) => this.reportError(error, { machine: "", flowId: "", attempt: 0, phase: "version" }));
+    }, advertiseEvery);
+    this.advertiser.unref();
     // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
     // is down keeps reconnecting in the background while the quorum of the others decides.
     await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
@@ -302,6 +329,7 @@ export class FlowRuntime {
 
   private async shutDown(): Promise<void> {
     this.phase = "closing";
+    clearInterval(this.advertiser);
     for (const wake of this.sleepers) wake();
     const deadline = Date.now() + this.options.closeTimeoutMs;
     const settled = await this.within(deadline, (async () => {

@@ -5,6 +5,7 @@ import { asRedisError, type Connection } from "./connection.js";
 import { RedisPermissionError } from "./errors.js";
 import { definitionsKey } from "./definition-store.js";
 import { flowKeys, pendingKey } from "./keys.js";
+import { runnersKey } from "./runners.js";
 import { timerShardKey } from "./timers/member.js";
 
 const checkScript = readFileSync(new URL("./lua/check-permissions.lua", import.meta.url), "utf8");
@@ -27,6 +28,7 @@ const PER_KEY = {
   timers: ["zadd {key} XX 1 x", "zrem {key} x", "zrangebyscore {key} 0 1", "zrange {key} 0 1"],
   pending: ["zadd {key} 1 x", "zrangebyscore {key} 0 1", "zscore {key} x", "zrem {key} x"],
   definitions: ["hget {key} 1", "hset {key} 1 x", "hkeys {key}"],
+  runners: ["zadd {key} GT 1 x", "zremrangebyscore {key} 0 1", "zrangebyscore {key} 0 1", "pexpire {key} 1"],
 } as const;
 
 const SHA = "0".repeat(40);
@@ -82,6 +84,7 @@ function keyFamilies(machines: readonly string[]): KeyFamily[] {
     for (const kind of ["state", "queue", "lock", "seen", "deadLetters"] as const) families.push(family(keys[kind], patterns[kind], PER_KEY[kind]));
     families.push(family(timerShardKey(machine, 0), `fsm:timers:{${shown}:*}`, PER_KEY.timers));
     families.push(family(definitionsKey(machine), `fsm:def:{${shown}}`, PER_KEY.definitions));
+    families.push(family(runnersKey(machine), `fsm:runners:{${shown}}`, PER_KEY.runners));
   }
   return families;
 }

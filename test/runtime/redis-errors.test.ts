@@ -136,13 +136,13 @@ test("a user without access to the fsm:* keys: start() names every key pattern t
   assert.equal(error.commands, []);
   assert.equal(
     [...error.keys].sort(),
-    ["fsm:def:{Call}", "fsm:pending:{*}", "fsm:timers:{Call:*}", "fsm:{Call:*}:dlq", "fsm:{Call:*}:lock", "fsm:{Call:*}:q", "fsm:{Call:*}:s", "fsm:{Call:*}:seen"],
+    ["fsm:def:{Call}", "fsm:pending:{*}", "fsm:runners:{Call}", "fsm:timers:{Call:*}", "fsm:{Call:*}:dlq", "fsm:{Call:*}:lock", "fsm:{Call:*}:q", "fsm:{Call:*}:s", "fsm:{Call:*}:seen"],
   );
   assert.match(error.message, "the keys fsm:pending:{*}, fsm:{Call:*}:s");
 });
 
 test("a user lacking commands and one key pattern: start() names both, the key with what was refused on it", async () => {
-  await secured.user("fsmc-mixed", "~fsm:{*", "%R~fsm:timers:*", "~fsm:pending:*", "~fsm:def:*", "+@all", "-scan", "-zrem");
+  await secured.user("fsmc-mixed", "~fsm:{*", "%R~fsm:timers:*", "~fsm:pending:*", "~fsm:def:*", "~fsm:runners:*", "+@all", "-scan", "-zrem");
   const { runtime } = runtimeFor(as("fsmc-mixed"));
   const error = (await failedStart(runtime)).error as RedisPermissionError;
   assert.instance(error, RedisPermissionError);

@@ -1,0 +1,24 @@
+// Which versions of each machine live processes can run, kept in Redis for a while, so flows no process can run are named.
+import { readFileSync } from "node:fs";
+
+import type { FlowRedis } from "./connection.js";
+import { DirectScript } from "./direct-command.js";
+
+/** `fsm:runners:{<machine>}`: a sorted set of versions, each scored with the Redis time until which some live process said it runs it. */
+export function runnersKey(machine: string): string {
+  return `fsm:runners:{${machine}}`;
+}
+
+const advertiseScript = new DirectScript(readFileSync(new URL("./lua/advertise.lua", import.meta.url), "utf8"));
+
+/** Says, for `holdMs`, that this process runs these versions of `machine`. */
+export async function advertiseVersions(redis: FlowRedis, machine: string, versions: readonly number[], holdMs: number): Promise<void> {
+  if (versions.length === 0) return;
+  await advertiseScript.call(redis, ["", 1, runnersKey(machine), Math.round(holdMs), ...versions]);
+}
+
+/** The versions of `machine` some live process runs now (`nowMs`: Redis time). */
+export async function runnableVersions(redis: FlowRedis, machine: string, nowMs: number): Promise<Set<number>> {
+  const members = await redis.zrangebyscore(runnersKey(machine), nowMs, "+inf");
+  return new Set(members.map(Number));
+}
