@@ -9,8 +9,8 @@ export type { RuntimeCounters, RuntimeMetrics, WatchdogMetrics } from "./metrics
 export type { TimerServiceStats } from "./timers/index.js";
 export { inspectFlow, forceUnlock } from "./ops.js";
 export type { FlowInspection } from "./ops.js";
-export { listStuckFlows, startWatchdog } from "./watchdog.js";
-export type { DeadLetteredFlow, OrphanedQueue, PastDeadlineFlow, StuckFlows, StuckFlowsOptions, WatchdogOptions } from "./watchdog.js";
+export { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, startWatchdog } from "./watchdog.js";
+export type { DeadLetteredFlow, HolderLimits, HungHolder, OrphanedQueue, PastDeadlineFlow, StuckFlows, StuckFlowsOptions, WatchdogOptions } from "./watchdog.js";
 export {
   FlowRuntimeError,
   PayloadError,

@@ -1,4 +1,4 @@
-// The watchdog: finds flows past their deadline, queues nobody drains and dead-lettered events, and redelivers overdue deadlines.
+// The watchdog: finds flows past their deadline, queues nobody drains, holders that stopped making progress and dead-lettered events, and redelivers overdue deadlines.
 import type { Cluster, Redis } from "ioredis";
 import { FLOW_FIELDS } from "./flow-hash.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
@@ -24,6 +24,25 @@ export interface OrphanedQueue {
   oldestMs: number;
 }
 
+/**
+ * A flow whose processor lock is held while the head of its queue has waited longer than a healthy
+ * holder keeps one event (`hungAfterMs`): the holder is alive enough to keep its lock but is not
+ * committing (a handler that ignores its time limit, a stuck await, a process stopped with its heartbeat).
+ */
+export interface HungHolder {
+  machine: string;
+  flowId: string;
+  /** The lock's value, the holder's token `<hostname>:<pid>:<random>:<n>`; "redlock" in Redlock mode. */
+  holder: string;
+  /** Sequence number and event type of the queue head the holder has not committed. */
+  headSeq: number | undefined;
+  headType: string | undefined;
+  /** How long the head has waited since it was enqueued, ms (Redis clock; infinite when the record has no time). */
+  waitedMs: number;
+  /** The lock's remaining TTL, ms; -1 when it has no expiry. Redlock mode: until fewer than a quorum of the lock servers hold it. */
+  lockTtlMs: number;
+}
+
 export interface DeadLetteredFlow {
   machine: string;
   flowId: string;
@@ -36,14 +55,20 @@ export interface StuckFlows {
   at: number;
   pastDeadline: PastDeadlineFlow[];
   orphanedQueues: OrphanedQueue[];
+  hungHolders: HungHolder[];
   deadLettered: DeadLetteredFlow[];
   /** The same, counted: what metrics export. */
-  counts: { pastDeadline: number; orphanedQueues: number; deadLettered: number; deadLetteredEvents: number };
+  counts: { pastDeadline: number; orphanedQueues: number; hungHolders: number; deadLettered: number; deadLetteredEvents: number };
 }
 
 export interface StuckFlowsOptions {
   /** A queue whose oldest event waited longer than this with no lock is orphaned: the runtimes' lock TTL (FlowRuntime's default, 10 000). */
   lockTtlMs?: number;
+  /**
+   * A queue head that waited longer than this while the flow's lock is held means a hung holder:
+   * `hungHolderAfterMs` of the runtimes' options (default: of FlowRuntime's defaults, with `lockTtlMs`).
+   */
+  hungAfterMs?: number;
   /** A deadline overdue by less than this is still in the timer service's hands, not stuck. */
   graceMs?: number;
   /** Put the deadline timer of each flow past its deadline back in its shard, due now (safe: it is delivered with a deduplicating event id). */
@@ -57,6 +82,30 @@ export interface StuckFlowsOptions {
 }
 
 type WatchdogRedis = Redis | Cluster;
+
+/** The runtime options a healthy holder's time on one event depends on. */
+export interface HolderLimits {
+  handlerTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  lockTtlMs: number;
+}
+
+/** FlowRuntime's defaults (runtime/options.ts): `handlerTimeoutMs`, `retry`, `lockTtlMs`. */
+export const DEFAULT_HOLDER_LIMITS: Readonly<HolderLimits> = { handlerTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 10_000, lockTtlMs: 10_000 };
+
+/**
+ * The longest a healthy holder keeps one event at the head of its flow's queue, ms: every attempt
+ * runs to its handler time limit, with the backoff before each retry (min(base × 2^(k-1), max) before
+ * attempt k + 1), plus a lock TTL (the commit, or the takeover of a holder that died). 161 500 with
+ * FlowRuntime's defaults. A head waiting longer under a held lock is a hung holder.
+ */
+export function hungHolderAfterMs(o: HolderLimits): number {
+  let backoffs = 0;
+  for (let k = 1; k <= o.maxAttempts - 1; k++) backoffs += Math.min(o.retryBaseMs * 2 ** (k - 1), o.retryMaxMs);
+  return o.maxAttempts * o.handlerTimeoutMs + backoffs + o.lockTtlMs;
+}
 
 const FLOW_KEY = /^fsm:\{([A-Za-z_][A-Za-z0-9_]*):(.*)\}:(s|dlq)$/s;
 
@@ -99,18 +148,40 @@ function parseDeadline(text: string | null | undefined, machine: string, flowId:
   return value as ArmedTimer & { due: number };
 }
 
-async function lockIsLive(redis: WatchdogRedis, lockKey: string, lockServers: readonly WatchdogRedis[] | undefined): Promise<boolean> {
-  if (!lockServers || lockServers.length === 0) return (await redis.exists(lockKey)) === 1;
-  const held = await Promise.all(lockServers.map((server) => server.exists(lockKey).then((n) => n === 1, () => false)));
-  return held.filter(Boolean).length > lockServers.length / 2;
+/** A live lock: its holder and remaining TTL (ms, -1 for none). */
+interface LiveLock {
+  holder: string;
+  ttlMs: number;
 }
 
-/** Lists flows that need an operator (or the watchdog's redelivery): past their deadline, orphaned queues, dead letters. */
+/**
+ * The flow's lock if it is live. Beside the flow: its value and TTL. Redlock mode: held by a quorum
+ * of the lock servers (an unreachable one holds nothing), live until the quorum-th longest TTL ends.
+ */
+async function readLock(redis: WatchdogRedis, lockKey: string, lockServers: readonly WatchdogRedis[] | undefined): Promise<LiveLock | undefined> {
+  if (!lockServers || lockServers.length === 0) {
+    const [holder, ttlMs] = await Promise.all([redis.get(lockKey), redis.pttl(lockKey)]);
+    // PTTL -2: it expired between the two reads.
+    return holder === null || ttlMs === -2 ? undefined : { holder, ttlMs };
+  }
+  const ttls = await Promise.all(lockServers.map((server) => server.pttl(lockKey).catch(() => -2)));
+  const quorum = Math.floor(lockServers.length / 2) + 1;
+  const held = ttls.filter((ttl) => ttl !== -2).map((ttl) => (ttl === -1 ? Number.POSITIVE_INFINITY : ttl)).sort((a, b) => b - a);
+  const until = held[quorum - 1];
+  if (until === undefined) return undefined;
+  return { holder: "redlock", ttlMs: until === Number.POSITIVE_INFINITY ? -1 : until };
+}
+
+/** Lists flows that need an operator (or the watchdog's redelivery): past their deadline, orphaned queues, hung holders, dead letters. */
 export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOptions = {}): Promise<StuckFlows> {
-  const lockTtlMs = options.lockTtlMs ?? 10_000;
+  const lockTtlMs = options.lockTtlMs ?? DEFAULT_HOLDER_LIMITS.lockTtlMs;
+  const hungAfterMs = options.hungAfterMs ?? hungHolderAfterMs({ ...DEFAULT_HOLDER_LIMITS, lockTtlMs });
   const graceMs = options.graceMs ?? 5_000;
   const at = await redisNow(redis);
-  const result: StuckFlows = { at, pastDeadline: [], orphanedQueues: [], deadLettered: [], counts: { pastDeadline: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0 } };
+  const result: StuckFlows = {
+    at, pastDeadline: [], orphanedQueues: [], hungHolders: [], deadLettered: [],
+    counts: { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, deadLettered: 0, deadLetteredEvents: 0 },
+  };
 
   for await (const keys of scanFlowKeys(redis, options.scanCount ?? 1_000)) {
     await Promise.all(
@@ -133,10 +204,20 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           result.pastDeadline.push({ machine, flowId, state: state ?? "", due: deadline.due, overdueMs: at - deadline.due, redelivered });
         }
         const [queued, head] = await Promise.all([redis.llen(`${base}:q`), redis.lindex(`${base}:q`, 0)]);
-        if (queued > 0 && head && !(await lockIsLive(redis, `${base}:lock`, options.lockServers))) {
-          const enqueuedAt = (parseJson(head) as { at?: unknown } | null)?.at;
-          const oldestMs = typeof enqueuedAt === "number" ? at - enqueuedAt : Number.POSITIVE_INFINITY;
-          if (oldestMs > lockTtlMs) result.orphanedQueues.push({ machine, flowId, queued, oldestMs });
+        if (queued === 0 || !head) return;
+        // The lock is read only for flows with queued events: few, next to the keys scanned.
+        const lock = await readLock(redis, `${base}:lock`, options.lockServers);
+        const record = parseJson(head) as { seq?: unknown; at?: unknown; event?: { type?: unknown } } | null;
+        const waitedMs = typeof record?.at === "number" ? at - record.at : Number.POSITIVE_INFINITY;
+        if (!lock) {
+          if (waitedMs > lockTtlMs) result.orphanedQueues.push({ machine, flowId, queued, oldestMs: waitedMs });
+        } else if (waitedMs > hungAfterMs) {
+          result.hungHolders.push({
+            machine, flowId, holder: lock.holder,
+            headSeq: typeof record?.seq === "number" ? record.seq : undefined,
+            headType: typeof record?.event?.type === "string" ? record.event.type : undefined,
+            waitedMs, lockTtlMs: lock.ttlMs,
+          });
         }
       }),
     );
@@ -145,10 +226,12 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   const byFlow = (a: { machine: string; flowId: string }, b: { machine: string; flowId: string }) => (a.machine + a.flowId < b.machine + b.flowId ? -1 : 1);
   result.pastDeadline.sort(byFlow);
   result.orphanedQueues.sort(byFlow);
+  result.hungHolders.sort(byFlow);
   result.deadLettered.sort(byFlow);
   result.counts = {
     pastDeadline: result.pastDeadline.length,
     orphanedQueues: result.orphanedQueues.length,
+    hungHolders: result.hungHolders.length,
     deadLettered: result.deadLettered.length,
     deadLetteredEvents: result.deadLettered.reduce((n, f) => n + f.events.length, 0),
   };

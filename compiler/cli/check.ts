@@ -29,8 +29,9 @@ const epilog = `Output (stdout):
   sarif  a SARIF 2.1.0 log for GitHub code scanning; file URIs relative to the current directory.
 Diagnostics are sorted by file, then position.
 
-Exit status: 0 no errors (and no warnings with --strict), 1 errors (or warnings with --strict),
-2 usage error (no such file, unknown option).`;
+Exit status: 0 no errors (and no warnings with --strict); 1 errors (or warnings with --strict), or a
+path that cannot be read (named, with the reason: ENOENT, EACCES…) or a directory with no .fsm file;
+2 usage error (unknown option, no path given, bad --format).`;
 
 export const checkCommand: CommandModule<object, CheckArgs> = {
   command: "check <paths..>",

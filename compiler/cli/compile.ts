@@ -1,5 +1,4 @@
 // `fsmc compile`: checks specs and writes their typed machine modules (or a publishable package) into a directory.
-import { readFileSync } from "node:fs";
 import semver from "semver";
 import validatePackageName from "validate-npm-package-name";
 import type { Argv, CommandModule } from "yargs";
@@ -9,6 +8,7 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, writeOutput } from "./compile-output.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
+import { fsmcVersion } from "./package-version.js";
 import { UsageError } from "./usage-error.js";
 
 interface CompileArgs {
@@ -22,13 +22,13 @@ interface CompileArgs {
 const epilog = `Writes one module per machine (file name: the kebab-case of the machine name) and an index.ts.
 Nothing is written when the specs have errors: the diagnostics are printed as by 'fsmc check'.
 
-Exit status: 0 written (or, with --check, up to date), 1 spec errors (or, with --check, drift),
-2 usage error.`;
+Exit status: 0 written (or, with --check, up to date); 1 spec errors, drift (with --check), or a path
+that cannot be read or written (named, with the reason: ENOENT, EACCES, ENOTDIR…); 2 usage error
+(unknown option, bad --package or --version).`;
 
 /** The version range of fsmc a generated package asks for: the running fsmc's major (or minor below 1.0). */
 function fsmcRange(): string {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  const version = semver.valid(manifest.version ?? "") ?? "0.1.0";
+  const version = semver.valid(fsmcVersion()) ?? "0.1.0";
   return `^${version}`;
 }
 

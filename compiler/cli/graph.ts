@@ -7,6 +7,7 @@ import { renderDot } from "../graph/dot.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { renderText } from "../render/text.js";
 import { readSpecSources } from "./inputs.js";
+import { OperationError } from "./operation-error.js";
 import { UsageError } from "./usage-error.js";
 
 export const graphFormats = ["mermaid", "dot"] as const;
@@ -22,7 +23,8 @@ const epilog = `Draws states (initial marker, final states), transitions labelle
 timers ("after 30s", dashed in dot) and the deadline ("deadline 2h", red in dot) from any
 non-final state. Internal transitions are shown as notes (mermaid) or dotted loops (dot).
 
-Exit status: 0 drawn, 1 the spec has errors, 2 usage error.`;
+Exit status: 0 drawn; 1 the spec has errors, cannot be read, or has no machine;
+2 usage error (unknown option, --machine missing or naming no machine of the file).`;
 
 export const graphCommand: CommandModule<object, GraphArgs> = {
   command: "graph <file>",
@@ -46,7 +48,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     }
     const machines = analysis.files.flatMap((f) => f.machines);
     const names = machines.map((m) => m.name.text).join(", ");
-    if (machines.length === 0) throw new UsageError(`no machine in ${args.file}`);
+    if (machines.length === 0) throw new OperationError(`nothing to draw: no machine in ${args.file}`);
     let machine = machines[0];
     if (args.machine !== undefined) {
       machine = machines.find((m) => m.name.text === args.machine);
@@ -54,7 +56,7 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
     } else if (machines.length > 1) {
       throw new UsageError(`${args.file} has ${machines.length} machines (${names}): choose one with --machine`);
     }
-    if (!machine) throw new UsageError(`no machine in ${args.file}`);
+    if (!machine) throw new OperationError(`nothing to draw: no machine in ${args.file}`);
     process.stdout.write(args.format === "dot" ? renderDot(machine) : renderMermaid(machine));
     process.exitCode = 0;
   },

@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 import type { Diagnostic, SourceFile } from "../ast.js";
 import { decodeSource } from "../source.js";
-import { UsageError } from "./usage-error.js";
+import { fileSystemError, OperationError } from "./operation-error.js";
 
 const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });
 
@@ -17,7 +17,8 @@ function isSkippedDirectory(name: string): boolean {
  * The spec files named by `paths`, in a stable order and each once: a file is taken whatever its
  * extension; a directory contributes every `*.fsm` below it (recursively, sorted). Paths keep the
  * spelling the caller gave (`specs` → `specs/inbound.fsm`) so diagnostics name files as the user knows them.
- * Throws `UsageError` for a path that does not exist or a directory that holds no `.fsm` file.
+ * Throws `OperationError` (exit 1, not a usage error: the command line was well formed) for a path that
+ * cannot be read, naming it and the OS reason, and for a directory that holds no `.fsm` file.
  */
 export function collectSpecFiles(paths: readonly string[]): string[] {
   const files: string[] = [];
@@ -32,12 +33,12 @@ export function collectSpecFiles(paths: readonly string[]): string[] {
     const stats = statOrThrow(path);
     if (stats.isDirectory()) {
       const found = specFilesUnder(path, new Set([realpath(path)]));
-      if (found.length === 0) throw new UsageError(`no .fsm files in directory: ${path}`);
+      if (found.length === 0) throw new OperationError(`no .fsm files in directory: ${path}`);
       found.forEach(add);
     } else if (stats.isFile()) {
       add(path);
     } else {
-      throw new UsageError(`not a file or directory: ${path}`);
+      throw new OperationError(`cannot read ${path}: not a file or directory`);
     }
   }
   return files;
@@ -97,7 +98,7 @@ function listDirectory(directory: string) {
   try {
     return readdirSync(directory, { withFileTypes: true });
   } catch (error) {
-    throw new UsageError(`cannot read directory ${directory}: ${fsErrorText(error)}`);
+    throw fileSystemError("read directory", directory, error);
   }
 }
 
@@ -105,7 +106,7 @@ function statOrThrow(path: string): Stats {
   try {
     return statSync(path);
   } catch (error) {
-    throw new UsageError(`${fsErrorText(error)}: ${path}`);
+    throw fileSystemError("read", path, error);
   }
 }
 
@@ -121,7 +122,7 @@ function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${fsErrorText(error)}`);
+    throw fileSystemError("read", path, error);
   }
 }
 
@@ -130,25 +131,6 @@ function realpath(path: string): string {
     return realpathSync(path);
   } catch {
     return path;
-  }
-}
-
-/** A short lower-case reason for a file system error, like the shell prints. */
-function fsErrorText(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "ENOENT":
-    case "ENOTDIR":
-      return "no such file or directory";
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "ELOOP":
-      return "too many levels of symbolic links";
-    case "EISDIR":
-      return "is a directory";
-    default:
-      return error instanceof Error ? error.message : String(error);
   }
 }
 

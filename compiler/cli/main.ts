@@ -3,6 +3,7 @@ import yargs, { type CommandModule } from "yargs";
 
 import { checkCommand } from "./check.js";
 import { compileCommand } from "./compile.js";
+import { diffCommand } from "./diff.js";
 import { graphCommand } from "./graph.js";
 import { UsageError } from "./usage-error.js";
 
@@ -23,6 +24,7 @@ export async function runCli(argv: string[], extraCommands: CommandModule<any, a
     .usage("$0 <command> [options]")
     .command(checkCommand)
     .command(compileCommand)
+    .command(diffCommand)
     .command(graphCommand);
   for (const command of extraCommands) cli.command(command);
   cli

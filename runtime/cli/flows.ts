@@ -5,13 +5,13 @@ import { InvalidFlowIdError } from "../errors.js";
 import { assertFlowId } from "../keys.js";
 import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type FlowInspection } from "../ops.js";
 import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
-import { withOpsRedis, type OpsServers } from "./ops-connection.js";
+import { redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
 
 interface FlowArgs {
   machine: string;
   flowId: string;
-  redis: string;
+  redis: string | undefined;
   locks: string[];
   json: boolean;
 }
@@ -20,7 +20,7 @@ const flowArguments = (yargs: Argv) =>
   yargs
     .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec (e.g. InboundCall)" })
     .positional("flowId", { type: "string", demandOption: true, describe: "Flow id" })
-    .option("redis", { type: "string", default: "redis://127.0.0.1:6379", describe: "Redis URL of the flows" })
+    .option("redis", redisOption)
     .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers" })
     .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<FlowArgs>;
 

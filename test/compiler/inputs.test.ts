@@ -7,7 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 import { collectSpecFiles, readSpecSources } from "../../compiler/cli/inputs.js";
-import { UsageError } from "../../compiler/cli/main.js";
+import { OperationError } from "../../compiler/cli/main.js";
 
 const root = mkdtempSync(join(tmpdir(), "fsmc-inputs-"));
 const at = (path: string) => join(root, path);
@@ -41,12 +41,12 @@ test("a file named twice, or also found in a directory given, is read once, at i
   assert.equal(collectSpecFiles([at("specs/z.fsm"), at("specs"), at("specs/z.fsm")]), [at("specs/z.fsm"), at("specs/a/one.fsm"), at("specs/b/deeper/two.fsm")]);
 });
 
-test("a missing path is a usage error naming it", () => {
-  assert.throws(() => collectSpecFiles([at("specs"), "specs/foo.fsm"]), (error: unknown) => error instanceof UsageError && error.message === "no such file or directory: specs/foo.fsm");
+test("a missing path is a failed operation naming it and the reason", () => {
+  assert.throws(() => collectSpecFiles([at("specs"), "specs/foo.fsm"]), (error: unknown) => error instanceof OperationError && error.message === "cannot read specs/foo.fsm: no such file or directory (ENOENT)");
 });
 
-test("a directory with no .fsm file is a usage error naming it", () => {
-  assert.throws(() => collectSpecFiles([at("empty")]), (error: unknown) => error instanceof UsageError && error.message.includes(at("empty")));
+test("a directory with no .fsm file is a failed operation naming it", () => {
+  assert.throws(() => collectSpecFiles([at("empty")]), (error: unknown) => error instanceof OperationError && error.message.includes(at("empty")));
 });
 
 test("a file that is not UTF-8 becomes an FSM001 diagnostic, with a lossy copy kept only for showing its line", () => {

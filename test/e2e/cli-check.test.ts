@@ -130,14 +130,14 @@ cliTest("a file named explicitly is checked whatever its extension", ["check", "
   assert.match(run.stdout, /^spec\.txt:3:9: warning FSM401: /m);
 });
 
-cliTest("a missing file is a usage error naming the path, exit 2", ["check", "specs/a.fsm", "specs/foo.fsm"], work, (run) => {
-  assert.is(run.code, 2);
-  assert.match(run.stderr, /no such file or directory: specs\/foo\.fsm/);
+cliTest("a missing file is a failed operation naming the path and the reason, exit 1", ["check", "specs/a.fsm", "specs/foo.fsm"], work, (run) => {
+  assert.is(run.code, 1);
+  assert.match(run.stderr, /cannot read specs\/foo\.fsm: no such file or directory \(ENOENT\)/);
   assert.is(run.stdout, "");
 });
 
-cliTest("a directory without .fsm files is a usage error, exit 2", ["check", "empty"], work, (run) => {
-  assert.is(run.code, 2);
+cliTest("a directory without .fsm files is a failed operation naming it, exit 1", ["check", "empty"], work, (run) => {
+  assert.is(run.code, 1);
   assert.match(run.stderr, /no \.fsm files in directory: empty/);
 });
 

@@ -1,4 +1,4 @@
-// `fsmc flows inspect|unlock` as real subprocesses against a live flow.
+// `fsmc flows inspect|unlock` as real subprocesses against a live flow, and which Redis they say they use.
 import { execFile } from "node:child_process";
 import { Redis } from "ioredis";
 import { test } from "uvu";
@@ -20,13 +20,18 @@ let releaseWork!: () => void;
 let holder: Awaited<ReturnType<RuntimePool["call"]>>["runtime"];
 let holderEpoch = 0;
 
-function fsmc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs fsmc with FSMC_REDIS_URL unset, or set as `env` says. */
+function fsmcWith(env: { FSMC_REDIS_URL?: string }, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const environment = { ...process.env, ...env };
+  if (env.FSMC_REDIS_URL === undefined) delete environment.FSMC_REDIS_URL;
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, ...args], { timeout: 20_000, env: environment }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
 }
+
+const fsmc = (...args: string[]) => fsmcWith({}, ...args);
 
 test.before(async () => {
   server = await startRedis();
@@ -64,6 +69,32 @@ test("inspect prints state, context, version, epoch, queue and the lock holder w
   assert.match(stdout, `"caller":"+331"`);
   assert.match(stdout, /lock\s+held by \S+, expires in \d+ ms/);
   assert.match(stdout, /queue\s+2 event\(s\)\n\s+#3\s+\{"type":"Work","ms":1\}.*\n\s+#4\s+\{"type":"Note","n":9\}/);
+});
+
+test("inspect with --redis prints no note about which Redis it uses", async () => {
+  const { code, stderr } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", server.url);
+  assert.is(code, 0);
+  assert.is(stderr, "");
+});
+
+test("inspect without --redis uses FSMC_REDIS_URL and says so on stderr; --json keeps stdout pure JSON", async () => {
+  const { code, stdout, stderr } = await fsmcWith({ FSMC_REDIS_URL: server.url }, "flows", "inspect", "Call", "live-1", "--json");
+  assert.is(code, 0, stderr);
+  assert.is((JSON.parse(stdout) as { state: string }).state, "Talking");
+  assert.is(stderr, `fsmc flows inspect: using Redis at 127.0.0.1:${server.port} (from FSMC_REDIS_URL; no --redis given)\n`);
+});
+
+test("unlock without --redis says which Redis it uses before acting on it", async () => {
+  const { code, stdout, stderr } = await fsmcWith({ FSMC_REDIS_URL: server.url }, "flows", "unlock", "Call", "nobody", "--json");
+  assert.is(code, 1);
+  assert.equal(JSON.parse(stdout), { machine: "Call", flowId: "nobody", exists: false, epoch: -1, deleted: false });
+  assert.is(stderr, `fsmc flows unlock: using Redis at 127.0.0.1:${server.port} (from FSMC_REDIS_URL; no --redis given)\n`);
+});
+
+test("with neither --redis nor FSMC_REDIS_URL, inspect says it uses 127.0.0.1:6379 and how to choose another", async () => {
+  // Whatever answers on 6379 on this machine (a Redis or nothing), the first line says which Redis was meant.
+  const { stderr } = await fsmc("flows", "inspect", "Call", "no-such-flow-of-this-test");
+  assert.is(stderr.split("\n")[0], "fsmc flows inspect: using Redis at 127.0.0.1:6379 (no --redis given; set --redis or FSMC_REDIS_URL)");
 });
 
 test("inspect --json prints the same as JSON", async () => {

@@ -7,6 +7,8 @@ import type { TimedContext } from "./timers-support/machines.js";
 import { startServiceProcess, type ServiceProcess } from "./timers-support/processes.js";
 import { forkRuntime, type RuntimeProcess } from "./timers-support/runtimes.js";
 import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
+import { timerShardKey } from "../../runtime/timers/member.js";
+import { until } from "./timers-support/shards.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -14,6 +16,32 @@ const children: (RuntimeProcess | ServiceProcess)[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const flowIds = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+
+const HELD_SHARDS = 16;
+const heldShardKeys = Array.from({ length: HELD_SHARDS }, (_, shard) => timerShardKey("Burst", shard));
+
+/** Timers armed or leased in the Burst machine's shards. */
+async function burstTimers(): Promise<number> {
+  let total = 0;
+  for (const key of heldShardKeys) total += await redis.zcard(key);
+  return total;
+}
+
+/** Makes every Burst timer due now (its score is its due time, Redis clock); returns how many. */
+async function makeBurstTimersDue(): Promise<number> {
+  const [seconds, micros] = await redis.time();
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  let count = 0;
+  for (const key of heldShardKeys) {
+    const members = await redis.zrange(key, "0", "-1");
+    if (members.length === 0) continue;
+    count += members.length;
+    const pipeline = redis.pipeline();
+    for (const member of members) pipeline.zadd(key, "XX", now, member);
+    await pipeline.exec();
+  }
+  return count;
+}
 
 /** `fired` of each flow's committed context (0 for a flow not found). */
 async function firedCounts(ids: readonly string[]): Promise<number[]> {
@@ -57,21 +85,31 @@ test.after(async () => {
 });
 
 test("a process SIGKILLed while holding claimed timers: every flow's timer still fires exactly once", async () => {
-  // The holder claims like any timer service but never finishes a delivery: it dies holding its claims.
-  // The runtime claims each shard as its timers fall due (it armed them); with many shards, and the
-  // holder polling every 2 ms, the holder is sure to claim some first.
-  const holder = await startServiceProcess(server.url, "hold", 500, { pollMs: 2, shards: 16 });
-  const runtime = await forkRuntime(server.url, 16);
-  children.push(holder, runtime);
+  // No race decides who claims what. The timers are armed an hour ahead by a runtime that then stops
+  // (nothing is due while it runs), and made due by the test only once the holder is the one claimer
+  // running. The holder claims like any timer service but its delivery blocks: it prints each timer
+  // it claimed and never delivers it. When it has printed every one, it holds them all undelivered
+  // and is SIGKILLed; only then does a runtime start, which must deliver each after the lease, once.
   const ids = flowIds("held", 100);
-  await runtime.startFlows("held", 0, ids.length);
-  await holder.waitFor(/^claimed /, 5_000);
-  await sleep(400);
-  const held = holder.lines.filter((l) => l.startsWith("claimed ")).length;
-  assert.ok(held > 0, "the holder should have claimed some timers");
+  const starter = await forkRuntime(server.url, { timerShards: HELD_SHARDS, timerMs: 3_600_000 });
+  children.push(starter);
+  await starter.startFlows("held", 0, ids.length);
+  await until(async () => (await burstTimers()) === ids.length, 10_000);
+  await starter.stop();
+
+  const holder = await startServiceProcess(server.url, "hold", 500, { shards: HELD_SHARDS });
+  children.push(holder);
+  assert.is(await makeBurstTimersDue(), ids.length);
+  const claimedByHolder = () => new Set(holder.lines.filter((l) => l.startsWith("claimed ")));
+  await until(() => claimedByHolder().size === ids.length, 10_000);
+  assert.equal(await firedCounts(ids), ids.map(() => 0), "the holder delivered nothing");
   await holder.kill();
+
+  const runtime = await forkRuntime(server.url, { timerShards: HELD_SHARDS, timerMs: 3_600_000 });
+  children.push(runtime);
   const counts = await settledCounts(ids, 10_000);
   assert.ok(counts.every((n) => n === 1), `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`);
+  await until(async () => (await burstTimers()) === 0, 10_000); // every delivered timer acked: none left to deliver again
 });
 
 test("a runtime process SIGKILLed mid-stream: the other one fires every remaining timer, each applied once", async () => {

@@ -13,9 +13,10 @@ export interface RuntimeProcess {
   kill(): Promise<void>;
 }
 
-/** `timerShards`: the runtime's option (default: the runtime's default). */
-export async function forkRuntime(url: string, timerShards?: number): Promise<RuntimeProcess> {
-  const child = fork(script, [url, ...(timerShards === undefined ? [] : [String(timerShards)])], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+/** `timerShards`: the runtime's option (default: the runtime's default); `timerMs`: the Burst machine's timer (default BURST_TIMER_MS). */
+export async function forkRuntime(url: string, options: { timerShards?: number; timerMs?: number } = {}): Promise<RuntimeProcess> {
+  const args = [url, options.timerShards === undefined ? "default" : String(options.timerShards), ...(options.timerMs === undefined ? [] : [String(options.timerMs)])];
+  const child = fork(script, args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = once(child, "exit");
   const [ready] = (await once(child, "message")) as [unknown];
   if (ready !== "ready") throw new Error(`runtime process said ${JSON.stringify(ready)}`);
