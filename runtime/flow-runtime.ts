@@ -23,7 +23,7 @@ import { claimFlow, defineFlowScripts, fenceFlow, HotPathScripts, recordAttempt,
 import { Sweeper } from "./sweeper.js";
 import { TimerService, TimerStore, type DueTimer, type TimerServiceStats } from "./timers/index.js";
 import { queuedTimerEvent } from "./timer-events.js";
-import { startWatchdog, type StuckFlows } from "./watchdog.js";
+import { hungHolderAfterMs, startWatchdog, type StuckFlows } from "./watchdog.js";
 import type { Attempt, CallableHandlers } from "./transition.js";
 import { checkPermissions } from "./permissions.js";
 import { PayloadValidator } from "./validation.js";
@@ -301,6 +301,14 @@ export class FlowRuntime {
       timerShards: this.options.timerShards,
       // Redlock mode: the lock lives on the lock servers, never beside the flow.
       ...(this.lockConnections.length > 0 ? { lockServers: this.lockConnections.map((c) => c.redis) } : {}),
+      // A holder whose head event waited longer than a healthy one can keep it is hung.
+      hungAfterMs: hungHolderAfterMs({
+        handlerTimeoutMs: Math.max(this.options.handlerTimeoutMs, ...[...this.versions.values()].flatMap((v) => [...v.values()].map((m) => m.handlerTimeoutMs))),
+        maxAttempts: this.options.maxAttempts,
+        retryBaseMs: this.options.retryBaseMs,
+        retryMaxMs: this.options.retryMaxMs,
+        lockTtlMs: this.options.lockTtlMs,
+      }),
       onReport: (report) => this.recordWatchdog(report),
       onError: (error) => this.reportError(asRedisError(this.connection, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
     });
@@ -315,6 +323,7 @@ export class FlowRuntime {
     w.orphanedQueues = report.counts.orphanedQueues;
     w.deadLettered = report.counts.deadLettered;
     w.deadLetteredEvents = report.counts.deadLetteredEvents;
+    w.hungHolders = report.counts.hungHolders;
   }
 
   /**

@@ -54,6 +54,8 @@ export interface WatchdogMetrics {
   /** Flows with dead-lettered events, and how many events. */
   deadLettered: number;
   deadLetteredEvents: number;
+  /** Flows whose lock is held while their head event waited longer than a healthy holder keeps one (a hung holder). */
+  hungHolders: number;
 }
 
 export interface RuntimeMetrics extends RuntimeCounters {
@@ -63,7 +65,7 @@ export interface RuntimeMetrics extends RuntimeCounters {
 }
 
 export function emptyWatchdogMetrics(): WatchdogMetrics {
-  return { scans: 0, lastScanAt: 0, pastDeadline: 0, redelivered: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0 };
+  return { scans: 0, lastScanAt: 0, pastDeadline: 0, redelivered: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0, hungHolders: 0 };
 }
 
 export function emptyCounters(): RuntimeCounters {

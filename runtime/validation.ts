@@ -19,14 +19,17 @@ export class PayloadValidator {
   /** Context field → its schema's check; and the fields a context must always have (required or defaulted). */
   private readonly fields = new Map<string, ValidateFunction>();
   private readonly alwaysPresent: Set<string>;
+  private readonly closed: boolean;
 
   constructor(private readonly definition: MachineDefinition) {
     // One Ajv per machine keeps schema ids of different machines apart.
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const [type, schema] of Object.entries(definition.schemas.events)) this.events.set(type, ajv.compile(schema));
     this.startContext = ajv.compile(definition.schemas.startContext);
-    const context = definition.schemas.startContext as { properties?: Record<string, object>; required?: readonly string[] };
+    const context = definition.schemas.startContext as { properties?: Record<string, object>; required?: readonly string[]; additionalProperties?: unknown };
     for (const [field, schema] of Object.entries(context.properties ?? {})) this.fields.set(field, ajv.compile(schema));
+    // Generated schemas close the context (additionalProperties: false); an open one allows any other field.
+    this.closed = context.additionalProperties === false;
     // The start fills the defaulted fields in, so from then on they are as required as the required ones.
     this.alwaysPresent = new Set([...(context.required ?? []), ...Object.keys(definition.contextDefaults)]);
   }
@@ -61,8 +64,8 @@ export class PayloadValidator {
         continue;
       }
       const validate = this.fields.get(field);
-      if (!validate) return { field, rule: "additionalProperties", text: `${where(field)} is not a declared field` };
-      const found = jsonProblem(value, field) ?? (validate(value) ? undefined : schemaProblem(validate.errors ?? [], field));
+      if (!validate && this.closed) return { field, rule: "additionalProperties", text: `${where(field)} is not a declared field` };
+      const found = jsonProblem(value, field) ?? (!validate || validate(value) ? undefined : schemaProblem(validate.errors ?? [], field));
       if (found) return found;
     }
     return undefined;
