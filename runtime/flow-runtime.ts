@@ -324,6 +324,7 @@ export class FlowRuntime {
     w.deadLettered = report.counts.deadLettered;
     w.deadLetteredEvents = report.counts.deadLetteredEvents;
     w.hungHolders = report.counts.hungHolders;
+    w.unrunnable = report.counts.unrunnable;
   }
 
   /**

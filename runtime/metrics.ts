@@ -56,6 +56,8 @@ export interface WatchdogMetrics {
   deadLetteredEvents: number;
   /** Flows whose lock is held while their head event waited longer than a healthy holder keeps one (a hung holder). */
   hungHolders: number;
+  /** Flows with events waiting whose machine version no live process runs. */
+  unrunnable: number;
 }
 
 export interface RuntimeMetrics extends RuntimeCounters {
@@ -65,7 +67,7 @@ export interface RuntimeMetrics extends RuntimeCounters {
 }
 
 export function emptyWatchdogMetrics(): WatchdogMetrics {
-  return { scans: 0, lastScanAt: 0, pastDeadline: 0, redelivered: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0, hungHolders: 0 };
+  return { scans: 0, lastScanAt: 0, pastDeadline: 0, redelivered: 0, orphanedQueues: 0, deadLettered: 0, deadLetteredEvents: 0, hungHolders: 0, unrunnable: 0 };
 }
 
 export function emptyCounters(): RuntimeCounters {

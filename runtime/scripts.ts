@@ -304,6 +304,15 @@ export async function extendLock(redis: FlowRedis, keys: FlowKeys, token: string
   return Number(await commands(redis).fsmFlowExtend(keys.lock, keys.state, token, ttlMs, epoch)) === 1;
 }
 
+/**
+ * Queues one event for a flow without taking its lock (operations: `fsmc flows migrate`): the ack of
+ * enqueue.lua, with its refusals (an unknown or ended flow) and its idempotence by event id.
+ */
+export async function queueEvent(redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, seenTtlMs: number, seenMax: number): Promise<EnqueueReply> {
+  const replies = (await enqueueScript.call(redis, ["", 4, keys.state, keys.queue, keys.lock, keys.seen, 1, 1, seenTtlMs, seenMax, eventId, eventJson, ""])) as Reply[];
+  return parseEnqueue(replies[0]);
+}
+
 /** Counts the attempt the holder of `epoch` is about to begin at head event `seq`; false when the flow was taken over or ended. */
 export async function recordAttempt(redis: FlowRedis, keys: FlowKeys, epoch: number, seq: number, attempt: number): Promise<boolean> {
   return Number(await commands(redis).fsmFlowAttempt(keys.state, epoch, seq, attempt)) === 1;

@@ -1,6 +1,7 @@
 // The watchdog: finds flows past their deadline, queues nobody drains, holders that stopped making progress and dead-lettered events, and redelivers overdue deadlines.
 import type { Cluster, Redis } from "ioredis";
 import { FLOW_FIELDS } from "./flow-hash.js";
+import { runnableVersions } from "./runners.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 import { unpackArmed } from "./timers/packed.js";
 import type { ArmedTimer } from "./timers/types.js";
@@ -43,6 +44,23 @@ export interface HungHolder {
   lockTtlMs: number;
 }
 
+/**
+ * A flow with events waiting longer than the lock TTL whose machine version no live process runs: no
+ * process registered that version, and none whose handlers cover its stored definition (they say so
+ * in `fsm:runners:{<machine>}`). Deploy that version's handlers, or a version that migrates it.
+ */
+export interface UnrunnableFlow {
+  machine: string;
+  flowId: string;
+  /** The machine version the flow follows. */
+  version: number;
+  /** The versions of the machine live processes run now. */
+  runnable: number[];
+  queued: number;
+  /** Age of the oldest queued event, ms. */
+  oldestMs: number;
+}
+
 export interface DeadLetteredFlow {
   machine: string;
   flowId: string;
@@ -56,9 +74,10 @@ export interface StuckFlows {
   pastDeadline: PastDeadlineFlow[];
   orphanedQueues: OrphanedQueue[];
   hungHolders: HungHolder[];
+  unrunnable: UnrunnableFlow[];
   deadLettered: DeadLetteredFlow[];
   /** The same, counted: what metrics export. */
-  counts: { pastDeadline: number; orphanedQueues: number; hungHolders: number; deadLettered: number; deadLetteredEvents: number };
+  counts: { pastDeadline: number; orphanedQueues: number; hungHolders: number; unrunnable: number; deadLettered: number; deadLetteredEvents: number };
 }
 
 export interface StuckFlowsOptions {
@@ -179,8 +198,15 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   const graceMs = options.graceMs ?? 5_000;
   const at = await redisNow(redis);
   const result: StuckFlows = {
-    at, pastDeadline: [], orphanedQueues: [], hungHolders: [], deadLettered: [],
-    counts: { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, deadLettered: 0, deadLetteredEvents: 0 },
+    at, pastDeadline: [], orphanedQueues: [], hungHolders: [], unrunnable: [], deadLettered: [],
+    counts: { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, unrunnable: 0, deadLettered: 0, deadLetteredEvents: 0 },
+  };
+  // Which versions of each machine live processes run: read once per machine and scan.
+  const runners = new Map<string, Promise<Set<number>>>();
+  const runnable = (machine: string) => {
+    let found = runners.get(machine);
+    if (!found) runners.set(machine, (found = runnableVersions(redis, machine, at)));
+    return found;
   };
 
   for await (const keys of scanFlowKeys(redis, options.scanCount ?? 1_000)) {
@@ -195,7 +221,7 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           if (records.length > 0) result.deadLettered.push({ machine, flowId, events: records.map(parseJson) });
           return;
         }
-        const [state, ended, deadlinePacked] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.ended, FLOW_FIELDS.deadline);
+        const [state, ended, deadlinePacked, follows] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.ended, FLOW_FIELDS.deadline, FLOW_FIELDS.machineVersion);
         if (state === null || ended !== null) return;
         const deadline = parseDeadline(deadlinePacked, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
@@ -209,6 +235,14 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
         const lock = await readLock(redis, `${base}:lock`, options.lockServers);
         const record = parseJson(head) as { seq?: unknown; at?: unknown; event?: { type?: unknown } } | null;
         const waitedMs = typeof record?.at === "number" ? at - record.at : Number.POSITIVE_INFINITY;
+        const version = Number(follows ?? 0);
+        if (waitedMs > lockTtlMs && version > 0) {
+          const live = await runnable(machine);
+          if (!live.has(version)) {
+            result.unrunnable.push({ machine, flowId, version, runnable: [...live].sort((a, b) => a - b), queued, oldestMs: waitedMs });
+            return;
+          }
+        }
         if (!lock) {
           if (waitedMs > lockTtlMs) result.orphanedQueues.push({ machine, flowId, queued, oldestMs: waitedMs });
         } else if (waitedMs > hungAfterMs) {
@@ -227,11 +261,13 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   result.pastDeadline.sort(byFlow);
   result.orphanedQueues.sort(byFlow);
   result.hungHolders.sort(byFlow);
+  result.unrunnable.sort(byFlow);
   result.deadLettered.sort(byFlow);
   result.counts = {
     pastDeadline: result.pastDeadline.length,
     orphanedQueues: result.orphanedQueues.length,
     hungHolders: result.hungHolders.length,
+    unrunnable: result.unrunnable.length,
     deadLettered: result.deadLettered.length,
     deadLetteredEvents: result.deadLettered.reduce((n, f) => n + f.events.length, 0),
   };

@@ -32,15 +32,16 @@ export async function runCli(argv: string[], extraCommands: CommandModule<any, a
     .command(graphCommand);
   for (const command of extraCommands) cli.command(command);
   cli
-    .demandCommand(1, "Name a command: check, compile, graph or flows.")
+    .demandCommand(1, "Name a command: check, compile, diff, graph or flows.")
     .strict()
     .help()
     .alias("h", "help")
     .version(fsmcVersion())
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((message, error) => {
-      // yargs calls this for its own usage errors (message) and for errors thrown by handlers.
-      if (error && !(error instanceof UsageError)) throw error;
+      // yargs calls this for its own usage errors (a message, or a YError such as "Not enough arguments
+      // following: previous") and for errors thrown by handlers, which keep their own meaning.
+      if (error && !(error instanceof UsageError) && error.name !== "YError") throw error;
       throw new UsageError(message ?? error?.message ?? "usage error");
     });
   try {

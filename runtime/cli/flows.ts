@@ -7,6 +7,7 @@ import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type
 import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
 import { redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
+import { migrateFlows } from "../migrate-flows.js";
 
 interface FlowArgs {
   machine: string;
@@ -107,14 +108,65 @@ const unlockCommand: CommandModule<object, FlowArgs> = {
     }),
 };
 
+interface MigrateArgs {
+  machine: string;
+  from: number;
+  to: number | undefined;
+  redis: string | undefined;
+  json: boolean;
+  "pending-shards": number;
+}
+
+const migrateCommand: CommandModule<object, MigrateArgs> = {
+  command: "migrate <machine>",
+  describe: "Get every active flow of an old version taken, so the runtimes move it by the newer version's 'migrate from' block (safe to run again)",
+  builder: (yargs) =>
+    yargs
+      .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec" })
+      .option("from", { type: "number", demandOption: true, describe: "The old version whose flows move" })
+      .option("to", { type: "number", describe: "The version they move to (default: the newest stored one with a 'migrate from' block for --from)" })
+      .option("redis", redisOption)
+      .option("pending-shards", { type: "number", default: 8, describe: "Shards of the pending index of the runtimes (their pendingShards option)" })
+      .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<MigrateArgs>,
+  handler: async (args) => {
+    for (const [flag, value] of [["from", args.from], ["to", args.to]] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        process.stderr.write(`fsmc flows migrate: --${flag} must be a version number (a whole number from 1), got ${value}\n`);
+        process.exitCode = 2;
+        return;
+      }
+    }
+    await withOpsRedis("migrate", args.redis, [], async ({ redis }) => {
+      const report = await migrateFlows(redis, { machine: args.machine, from: args.from, ...(args.to !== undefined ? { to: args.to } : {}), pendingShards: args["pending-shards"] });
+      if (typeof report === "string") {
+        process.stderr.write(`fsmc flows migrate: ${report}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (args.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        const lines = [
+          `${report.machine}: ${report.queued.length} flow(s) of version ${report.from} queued to move to version ${report.to}; the runtimes move each as they next take it`,
+          ...(report.unmapped.length > 0 ? [`${report.unmapped.length} flow(s) of version ${report.from} stay on it (their state maps to nothing):`] : []),
+          ...report.unmapped.map((u) => `  ${u.flowId}  in ${u.state}`),
+          ...(report.otherVersions > 0 ? [`${report.otherVersions} active flow(s) of other versions left alone`] : []),
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+      process.exitCode = 0;
+    });
+  },
+};
+
 export const flowsCommand: CommandModule = {
   command: "flows <command>",
-  describe: "Operate on running flows in Redis (inspect, unlock, stuck)",
+  describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate)",
   builder: (yargs: Argv) =>
     yargs
       .command(inspectCommand)
       .command(unlockCommand)
       .command(stuckCommand)
-      .demandCommand(1, "Name a flows command: inspect, unlock or stuck."),
+      .command(migrateCommand)
+      .demandCommand(1, "Name a flows command: inspect, unlock, stuck or migrate."),
   handler: () => {},
 };

@@ -1,4 +1,4 @@
-// `fsmc flows stuck`: lists flows past their deadline, orphaned queues, hung lock holders and dead-lettered events.
+// `fsmc flows stuck`: lists flows past their deadline, orphaned queues, hung lock holders, versions no live process runs, and dead-lettered events.
 import type { Argv, CommandModule } from "yargs";
 import { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, type StuckFlows } from "../watchdog.js";
 import { redisOption, withOpsRedis } from "./ops-connection.js";
@@ -33,6 +33,11 @@ function renderText(report: StuckFlows): string {
     const expires = h.lockTtlMs < 0 ? "never expires" : `expires in ${seconds(h.lockTtlMs)}`;
     lines.push(`  ${h.machine}/${h.flowId}  held by ${h.holder}  head ${head} waiting ${seconds(h.waitedMs)}  lock ${expires}`);
   }
+  lines.push(`versions no live process runs: ${report.counts.unrunnable}`);
+  for (const u of report.unrunnable) {
+    const live = u.runnable.length > 0 ? `live processes run ${u.runnable.join(", ")}` : "no live process runs this machine";
+    lines.push(`  ${u.machine}/${u.flowId}  version ${u.version}  ${u.queued} queued  oldest ${seconds(u.oldestMs)}  (${live})`);
+  }
   lines.push(`dead-lettered events: ${report.counts.deadLetteredEvents} in ${report.counts.deadLettered} flows`);
   for (const d of report.deadLettered) lines.push(`  ${d.machine}/${d.flowId}  ${d.events.length} event(s)`);
   return `${lines.join("\n")}\n`;
@@ -43,7 +48,7 @@ const d = DEFAULT_HOLDER_LIMITS;
 
 export const stuckCommand: CommandModule<object, StuckArgs> = {
   command: "stuck",
-  describe: "List flows past their deadline, queues no live lock drains, lock holders that stopped making progress, and dead-lettered events",
+  describe: "List flows past their deadline, queues no live lock drains, lock holders that stopped making progress, flows of versions no live process runs, and dead-lettered events",
   builder: (yargs: Argv) =>
     yargs
       .option("redis", redisOption)

@@ -103,6 +103,10 @@ cliTest("a missing argument is still a usage error, exit 2", () => runFsmc(["com
 
 cliTest("no path at all is still a usage error, exit 2", () => runFsmc(["check"], work), usage(/Not enough non-option arguments/));
 
+cliTest("an option given without its value is a usage error, exit 2", () => runFsmc(["check", "call.fsm", "--previous"], work), usage(/Not enough arguments following: previous/));
+
+cliTest("-o without a directory is a usage error, exit 2", () => runFsmc(["compile", "call.fsm", "-o"], work), usage(/Not enough arguments following: o/));
+
 cliTest("a bad --format is still a usage error, exit 2", () => runFsmc(["check", "call.fsm", "--format", "xml"], work), usage(/xml/));
 
 cliTest("no command is a usage error, exit 2", () => runFsmc([], work), usage(/Name a command/));

@@ -120,7 +120,7 @@ test("dead-lettered events are listed with their records and counted", async () 
 test("a healthy flow is in no list", async () => {
   await seedFlow(redis, store, { machine: "Call", flowId: "fine", deadlineMs: 60_000 });
   const report = await listStuckFlows(redis, { graceMs: 0 });
-  assert.equal(report.counts, { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, deadLettered: 0, deadLetteredEvents: 0 });
+  assert.equal(report.counts, { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, unrunnable: 0, deadLettered: 0, deadLetteredEvents: 0 });
 });
 
 test("the periodic watchdog reports its counts and redelivers overdue deadlines by itself", async () => {

@@ -7,6 +7,7 @@ import { FlowRuntime, VersionConflictError, VersionUnavailableError, type FlowRu
 import { definitionHash } from "../../runtime/definition-hash.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
+import { runFsmc } from "../support/run-fsmc.js";
 import { OrderV1, OrderV2, OrderV3, orderHandlers } from "./fixtures/order.js";
 import { waitFor } from "./support/wait-for.js";
 
@@ -183,6 +184,53 @@ test("a migration moves a version 1 flow once, when it is next taken: mapped sta
   assert.is(m2.state, "Working");
   await waitFor("mig-2 to end through version 3's timer", async () => (await flow(c3 as never, "mig-2")).state === "End", 5_000);
   assert.equal((await flow(c3 as never, "mig-2")).context.log, ["Go", "Ping", "timer"], "version 1's Busy timer never fired");
+});
+
+test("flows of a version no live process runs are named by flows stuck; fsmc flows migrate gets them moved, and running it again is harmless", async () => {
+  const old = runtime();
+  const c1 = old.register(OrderV1 as never, handlers) as { start(id: string, ctx: object): Promise<void>; send(id: string, e: object): Promise<void> };
+  await old.start();
+  await c1.start("u-1", {});
+  await c1.start("u-2", {});
+  await waitFor("the starts to apply", async () => (await flow(c1 as never, "u-1")).version === 1 && (await flow(c1 as never, "u-2")).version === 1);
+  await old.close();
+  // A sender that does not drain queues an event for u-1: no live process runs version 1 now.
+  const sender = runtime();
+  const cs = sender.register(OrderV1 as never, handlers) as typeof c1;
+  await cs.send("u-1", { type: "Go" });
+  await redis.del("fsm:runners:{Order}");
+  await new Promise((resolve) => setTimeout(resolve, 120));
+
+  const stuck = await runFsmc(["flows", "stuck", "--redis", server.url, "--lock-ttl", "100", "--json"]);
+  assert.is(stuck.code, 0, stuck.stderr);
+  const report = JSON.parse(stuck.stdout) as { unrunnable: { machine: string; flowId: string; version: number; runnable: number[] }[]; orphanedQueues: unknown[] };
+  assert.equal(report.unrunnable.map((u) => [u.machine, u.flowId, u.version, u.runnable]), [["Order", "u-1", 1, []]]);
+  assert.equal(report.orphanedQueues, []);
+
+  // Version 3 migrates version 1's flows; u-2 has nothing queued, so the command gets it taken.
+  const next = runtime();
+  const c3 = next.register(OrderV3 as never, handlers) as typeof c1;
+  await next.start();
+  const first = await runFsmc(["flows", "migrate", "Order", "--from", "1", "--redis", server.url, "--json"]);
+  assert.is(first.code, 0, first.stderr);
+  const moved = JSON.parse(first.stdout) as { to: number; queued: string[]; unmapped: unknown[] };
+  assert.is(moved.to, 3);
+  assert.ok(moved.queued.includes("u-2"), first.stdout);
+  await waitFor("u-1 and u-2 to move to version 3", async () => (await flow(c3 as never, "u-1")).machineVersion === 3 && (await flow(c3 as never, "u-2")).machineVersion === 3);
+  assert.is((await flow(c3 as never, "u-2")).state, "New");
+  // u-1 moved, then its queued Go entered version 3's Working (whose 300 ms timer may have ended it since).
+  assert.is((await flow(c3 as never, "u-1")).context.log[0], "Go");
+  assert.ok(["Working", "End"].includes((await flow(c3 as never, "u-1")).state));
+  const again = await runFsmc(["flows", "migrate", "Order", "--from", "1", "--redis", server.url, "--json"]);
+  assert.is(again.code, 0, again.stderr);
+  assert.equal((JSON.parse(again.stdout) as { queued: string[] }).queued, [], "nothing left of version 1");
+  const view = await inspectFlow(redis, "Order", "u-2");
+  assert.is(view.queue.length, 0);
+  assert.is(view.deadLetters.length, 0);
+
+  const none = await runFsmc(["flows", "migrate", "Order", "--from", "2", "--redis", server.url]);
+  assert.is(none.code, 1);
+  assert.match(none.stderr, "fsmc flows migrate: no stored version of Order has a 'migrate from 2' block");
 });
 
 test.run();
