@@ -68,3 +68,25 @@ export function writeOutput(dir: string, files: readonly EmittedFile[]): Drift {
   }
   return drift;
 }
+
+/** The header line of every generated module: machine, version and content hash (compiler/emit/machine-module.ts). */
+const MODULE_HEADER = /Machine `([A-Za-z_][A-Za-z0-9_]*)`, version (\d+), content hash `([0-9a-f]+)`/;
+
+/**
+ * Machines whose module in `dir` has the same version as the one about to replace it but another
+ * content hash, as sentences. A published package is a deploy: flows of one version must run one
+ * definition, so a changed machine needs a new version before it replaces the old one there.
+ */
+export function versionConflicts(dir: string, files: readonly EmittedFile[]): string[] {
+  const conflicts: string[] = [];
+  for (const file of files) {
+    const next = MODULE_HEADER.exec(file.text);
+    const before = next && MODULE_HEADER.exec(readOrUndefined(join(dir, file.path))?.slice(0, 2000) ?? "");
+    if (!next || !before || before[1] !== next[1] || before[2] !== next[2] || before[3] === next[3]) continue;
+    conflicts.push(
+      `machine ${next[1]} version ${next[2]} in ${join(dir, file.path)} has content hash ${before[3]}, and the specs compile it to ${next[3]}: ` +
+        `bump \`version\` in the spec when the machine changes`,
+    );
+  }
+  return conflicts;
+}

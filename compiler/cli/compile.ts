@@ -6,7 +6,7 @@ import type { Argv, CommandModule } from "yargs";
 import type { CompileOptions } from "../compile.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
-import { outputDrift, writeOutput } from "./compile-output.js";
+import { outputDrift, versionConflicts, writeOutput } from "./compile-output.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
 import { fsmcVersion } from "./package-version.js";
 import { UsageError } from "./usage-error.js";
@@ -86,6 +86,14 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       }
       process.stdout.write(`${args.outDir} is up to date (${result.files.length} files)\n`);
       process.exitCode = 0;
+      return;
+    }
+    // Into an existing package, a changed machine under a version it already holds is refused, as the runtime refuses it.
+    const conflicts = options.package ? versionConflicts(args.outDir, result.files) : [];
+    if (conflicts.length > 0) {
+      for (const conflict of conflicts) process.stderr.write(`fsmc compile: ${conflict}\n`);
+      process.stderr.write(`fsmc compile: nothing written to ${args.outDir}\n`);
+      process.exitCode = 1;
       return;
     }
     const drift = writeOutput(args.outDir, result.files);

@@ -28,6 +28,26 @@ test("compile writes one kebab-case module per machine and an index, then exits 
   assert.is(readFileSync(join(out, "inbound-call.ts"), "utf8"), expected.replaceAll("from inbound-call.fsm", "from two.fsm"));
 });
 
+test("compiling into an existing package refuses a changed machine under a version the package holds; a bumped version is written", async () => {
+  const out = join(work, "out-package");
+  const spec = join(work, "versioned.fsm");
+  const source = readFileSync(example, "utf8");
+  writeFileSync(spec, source);
+  const first = await runFsmc(["compile", spec, "-o", out, "--package", "@acme/flows"]);
+  assert.is(first.code, 0, first.stderr);
+  const before = readFileSync(join(out, "inbound-call.js"), "utf8");
+  // The same version with a longer deadline: other content.
+  writeFileSync(spec, source.replace("deadline 2h", "deadline 3h"));
+  const changed = await runFsmc(["compile", spec, "-o", out, "--package", "@acme/flows"]);
+  assert.is(changed.code, 1);
+  assert.match(changed.stderr, /fsmc compile: machine InboundCall version 3 in .*inbound-call\.ts has content hash [0-9a-f]{16}, and the specs compile it to [0-9a-f]{16}: bump `version`/);
+  assert.match(changed.stderr, "nothing written to");
+  assert.is(readFileSync(join(out, "inbound-call.js"), "utf8"), before, "the package is unchanged");
+  writeFileSync(spec, source.replace("deadline 2h", "deadline 3h").replace(/version 3\b/, "version 4"));
+  const bumped = await runFsmc(["compile", spec, "-o", out, "--package", "@acme/flows"]);
+  assert.is(bumped.code, 0, bumped.stderr);
+});
+
 test("compile refuses to write anything when a spec has errors, printing the diagnostics, exit 1", async () => {
   const out = join(work, "out-broken");
   const run = await runFsmc(["compile", example, broken, "-o", out]);
