@@ -68,7 +68,7 @@ test("--json prints the whole report as JSON", async () => {
   const { code, stdout } = await stuck("--redis", server.url, "--grace", "0", "--json");
   assert.is(code, 0);
   const report = JSON.parse(stdout) as { counts: Record<string, number> };
-  assert.equal(report.counts, { pastDeadline: 1, orphanedQueues: 1, hungHolders: 1, deadLettered: 1, deadLetteredEvents: 1 });
+  assert.equal(report.counts, { pastDeadline: 1, orphanedQueues: 1, hungHolders: 1, unrunnable: 0, deadLettered: 1, deadLetteredEvents: 1 });
 });
 
 test("--json lists each hung holder with its token, head event, wait and the lock's remaining TTL; a healthy holder is not listed", async () => {
