@@ -10,18 +10,21 @@ import { startRedis, type RedisServer } from "../support/redis.js";
 import { runFsmc } from "../support/run-fsmc.js";
 import { OrderV1, OrderV2, OrderV3, orderHandlers } from "./fixtures/order.js";
 import { waitFor } from "./support/wait-for.js";
+import { WorkerPool } from "./support/workers.js";
 
 let server: RedisServer;
 let redis: Redis;
 const runtimes: FlowRuntime[] = [];
+const workers = new WorkerPool();
 
 test.before(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
 });
 
-// Each test's runtimes stop with it, and its flows go: a runtime left running would take the next test's flows.
+// Each test's runtimes and worker processes stop with it, and its flows go: one left running would take the next test's flows.
 test.after.each(async () => {
+  await workers.stopAll();
   await Promise.all(runtimes.splice(0).map((r) => r.close()));
   await redis.flushall();
 });
@@ -76,44 +79,44 @@ test("the same version with other content is refused with both hashes; the ident
   assert.is(await redis.exists("fsm:{Order:o-x}:s"), 0, "nothing was started");
 });
 
-test("flows started on version 1 finish on version 1 after every process restarts with version 2; new flows follow version 2", async () => {
-  const unhandled: UnhandledEvent[] = [];
-  const v1 = [runtime(), runtime()];
-  const c1 = v1.map((r) => r.register(OrderV1 as never, handlers));
-  for (const r of v1) await r.start();
+test("flows started on version 1 in two processes finish on version 1 after both restart with version 2 only; new flows follow version 2", async () => {
+  const unhandled: string[] = [];
+  const options = { redis: server.url, sweepIntervalMs: 100 };
+  const v1 = [await workers.spawn({ options, orderVersions: [1] }), await workers.spawn({ options, orderVersions: [1] })];
   const ids = Array.from({ length: 200 }, (_, i) => `o-${i}`);
-  await Promise.all(ids.map((id, i) => (c1[i % 2] as { start(id: string, ctx: object): Promise<void> }).start(id, {})));
+  await Promise.all(ids.map((id, i) => v1[i % 2]!.orderStart(id)));
   // Half of them move on to Busy (where version 1 has a 200 ms timer) before the deploy.
   const busy = ids.filter((_, i) => i % 2 === 0);
-  await Promise.all(busy.map((id, i) => (c1[i % 2] as { send(id: string, e: object): Promise<void> }).send(id, { type: "Go" })));
+  await Promise.all(busy.map((id, i) => v1[i % 2]!.orderSend(id, "Go")));
+  const reader = runtime();
+  const orders = reader.register(OrderV1 as never, handlers);
   await waitFor("version 1 to apply every start and Go", async () =>
-    (await Promise.all(ids.map((id) => flow(c1[0] as never, id)))).every((f, i) => f.version === (i % 2 === 0 ? 2 : 1)));
-  await Promise.all(v1.map((r) => r.close()));
+    (await Promise.all(ids.map((id) => flow(orders as never, id)))).every((f, i) => f.version === (i % 2 === 0 ? 2 : 1)));
+  await workers.stopAll();
 
-  const v2 = [runtime({ onUnhandled: (info) => void unhandled.push(info) }), runtime({ onUnhandled: (info) => void unhandled.push(info) })];
-  const c2 = v2.map((r) => r.register(OrderV2 as never, handlers));
-  for (const r of v2) await r.start();
+  const v2 = [await workers.spawn({ options, orderVersions: [2] }), await workers.spawn({ options, orderVersions: [2] })];
+  for (const worker of v2) worker.on((m) => void (m.kind === "unhandled" && unhandled.push(`${m.flowId} ${m.state} ${m.eventType}`)));
   const idle = ids.filter((_, i) => i % 2 === 1);
-  // Go is handled by version 1 in Idle (a state version 2 does not have).
-  await Promise.all(idle.map((id, i) => (c2[i % 2] as { send(id: string, e: object): Promise<void> }).send(id, { type: "Go" })));
-  await Promise.all(ids.map((id) => (c2[0] as { start(id: string, ctx: object): Promise<void> }).start(`new-${id}`, {}).then(() => undefined)).slice(0, 20));
+  // Go is handled by version 1 in Idle, a state version 2 does not have.
+  await Promise.all(idle.map((id, i) => v2[i % 2]!.orderSend(id, "Go")));
+  await Promise.all(ids.slice(0, 20).map((id, i) => v2[i % 2]!.orderStart(`new-${id}`)));
   await waitFor("every old flow to end on version 1", async () => {
-    const flows = await Promise.all(ids.map((id) => flow(c2[0] as never, id)));
+    const flows = await Promise.all(ids.map((id) => flow(orders as never, id)));
     return flows.every((f) => f.status === "ended");
   }, 20_000);
   for (const id of ids) {
-    const f = await flow(c2[0] as never, id);
+    const f = await flow(orders as never, id);
     // Every old flow reached Busy and ended through version 1's 200 ms timer: version 2 has neither.
     assert.is(f.state, "Late", id);
     assert.equal(f.context.log, ["Go", "timer"], id);
     assert.is(f.machineVersion, 1, id);
   }
   assert.equal(unhandled, [], "nothing version 1 handles went to onUnhandled");
-  const fresh = await flow(c2[1] as never, "new-o-0");
+  const fresh = await flow(orders as never, "new-o-0");
   assert.is(fresh.state, "New");
   assert.is(fresh.machineVersion, 2);
-  await (c2[1] as { send(id: string, e: object): Promise<void> }).send("new-o-0", { type: "Go" });
-  await waitFor("the new flow to follow version 2", async () => (await flow(c2[1] as never, "new-o-0")).state === "Working");
+  await v2[1]!.orderSend("new-o-0", "Go");
+  await waitFor("the new flow to follow version 2", async () => (await flow(orders as never, "new-o-0")).state === "Working");
 });
 
 test("a process lacking an old version's handlers leaves its flows to one that has them", async () => {

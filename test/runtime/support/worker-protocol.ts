@@ -9,11 +9,15 @@ export interface WorkerConfig {
   reportActions?: boolean;
   /** Make every `note` action take this long, so a drain is in progress for a while. */
   noteDelayMs?: number;
+  /** Versions of the Order machine (fixtures/order.ts) to register too; new Order flows start on the newest. */
+  orderVersions?: number[];
 }
 
 export type WorkerRequest = { id: number } & (
   | { op: "start"; flowId: string; eventId?: string }
   | { op: "send"; flowId: string; event: CallEvent; eventId?: string }
+  | { op: "orderStart"; flowId: string }
+  | { op: "orderSend"; flowId: string; event: { type: string } }
   | { op: "metrics" }
   | { op: "close" }
 );
@@ -23,4 +27,5 @@ export type WorkerMessage =
   | { kind: "reply"; id: number; ok: true; value: unknown }
   | { kind: "reply"; id: number; ok: false; error: { name: string; message: string } }
   | { kind: "action"; name: string; eventType: string; flowId: string; seq: number; pid: number }
-  | { kind: "error"; name: string; message: string; phase: string };
+  | { kind: "error"; name: string; message: string; phase: string }
+  | { kind: "unhandled"; machine: string; flowId: string; state: string; eventType: string };

@@ -61,6 +61,14 @@ export class Worker {
     return this.request({ op: "send", flowId, event, eventId });
   }
 
+  orderStart(flowId: string): Promise<unknown> {
+    return this.request({ op: "orderStart", flowId });
+  }
+
+  orderSend(flowId: string, type: string): Promise<unknown> {
+    return this.request({ op: "orderSend", flowId, event: { type } });
+  }
+
   async metrics(): Promise<RuntimeMetrics> {
     return (await this.request({ op: "metrics" })) as RuntimeMetrics;
   }
