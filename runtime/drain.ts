@@ -49,9 +49,10 @@ export interface DrainHost {
   leftVersion(name: string, version: number, reason: string): void;
   /**
    * Attempts whose handlers are running asynchronously now, with where to count them: `close()`
-   * counts and aborts those still running when it stops waiting, so the next holder's attempt is the next one.
+   * aborts those still running when it stops waiting, and counts the ones at their queue's head (the
+   * count is the head's), so the next holder's attempt is the next one.
    */
-  readonly running: Map<Attempt, { keys: FlowKeys; epoch: number }>;
+  readonly running: Map<Attempt, { keys: FlowKeys; epoch: number; head: boolean }>;
 }
 
 /** The attempt begun at one queued event: its number, counted across retries and processes. */
@@ -66,23 +67,22 @@ interface Begun {
  * afterwards is ignored. Synchronous handlers never get here: they cost no timer.
  */
 async function withinLimit(
-  host: DrainHost, pending: Promise<AppliedEvent>, io: Attempt, eventType: string, limitMs: number, beat: Beat, keys: FlowKeys, epoch: number,
+  host: DrainHost, pending: Promise<AppliedEvent>, io: Attempt, eventType: string, limitMs: number, beat: Beat, keys: FlowKeys, epoch: number, head: boolean,
 ): Promise<AppliedEvent> {
   let timer: NodeJS.Timeout | undefined;
   beat.limitAt = Date.now() + limitMs;
-  host.running.set(io, { keys, epoch });
+  host.running.set(io, { keys, epoch, head });
   try {
     return await new Promise<AppliedEvent>((resolve, reject) => {
-      timer = setTimeout(() => {
-        const error = new HandlerTimeoutError(io.site(eventType), limitMs);
-        io.abort(error);
-        reject(error);
-      }, limitMs);
+      // Aborted at its limit here, or by close(): either way the wait ends at once.
+      io.onAbort(reject);
+      timer = setTimeout(() => io.abort(new HandlerTimeoutError(io.site(eventType), limitMs)), limitMs);
       // Also what keeps a late rejection of an abandoned attempt from going unhandled.
       pending.then(resolve, reject);
     });
   } finally {
     clearTimeout(timer);
+    io.onAbort(undefined);
     beat.limitAt = 0;
     host.running.delete(io);
   }
@@ -116,6 +116,8 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
   let events: EventRecord[] = snapshot.events;
   // A takeover counted the attempt it begins at the head (snapshot.attempts); other attempts are counted as they are retried.
   let begun: Begun | undefined = snapshot.attempts > 0 && events[0] ? { seq: events[0].seq, attempt: snapshot.attempts } : undefined;
+  // An attempt that failed behind events this holder applied before it: handled once those are committed.
+  let carried: { record: EventRecord; error: unknown; abandoned: boolean } | undefined;
 
   // Long actions must not lose the lock; a holder that pauses anyway is fenced at commit.
   const beat = host.heartbeats.add(lease);
@@ -128,12 +130,17 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
     let migrating: MigrationPlan | undefined;
     const follows = snapshot.machineVersion;
     if (follows !== 0 && follows !== newest.definition.version) {
-      migrating = planMigration(newest.definition, newest.validator, follows, flow.state, flow.ctx);
-      if (migrating) {
+      const found = host.machineFor(name, follows);
+      // A version registered here runs its own flows (they were started on it on purpose); others
+      // move by this version's migration when it has one for them, or run from their stored definition.
+      const registered = typeof found === "object" && !(found instanceof Promise) ? found : undefined;
+      migrating = registered ? undefined : planMigration(newest.definition, newest.validator, follows, flow.state, flow.ctx);
+      if (registered) {
+        machine = registered;
+      } else if (migrating) {
         // Entered afresh: entry tokens of this epoch start at its first event, so `.0` is new.
         flow = { state: migrating.state, ctx: migrating.ctx, entry: `${epoch}.0` };
       } else {
-        const found = host.machineFor(name, follows);
         const pinned = found instanceof Promise ? await found : found;
         if (typeof pinned === "string") {
           // Left to a process that can run it; the attempt a takeover counted was not made.
@@ -161,18 +168,25 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       let failure: { record: EventRecord; error: unknown; abandoned: boolean } | undefined;
 
       const head = events[0];
-      if (head && begun?.seq === head.seq && begun.attempt > options.maxAttempts) {
+      if (head && carried?.record.seq === head.seq) {
+        // It failed behind events that were committed before it: its failure is handled now, as the head's.
+        failure = carried;
+      } else if (head && begun?.seq === head.seq && begun.attempt > options.maxAttempts) {
         // Holders that took the flow over began every allowed attempt and none finished (each crashed,
         // hung past its lock, or was closed): running it again would only repeat that.
         failure = { record: head, error: new AttemptsAbandonedError(name, flowId, head.seq, begun.attempt - 1), abandoned: true };
       }
-      for (const record of failure || ended ? [] : events) {
+      carried = undefined;
+      // An attempt counted in Redis (a takeover's or a retry's) is the head's: it runs alone and is
+      // committed before anything behind it, so a holder that stops later charges the event it stopped on.
+      const batch = head && begun?.seq === head.seq ? [head] : events;
+      for (const record of failure || ended ? [] : batch) {
         const io = new Attempt(name, flowId, record.seq, begun?.seq === record.seq ? begun.attempt : 1);
         let result;
         try {
           const applying = applyEvent(machine, working, record.event, io, epoch);
           // Synchronous handlers (the common case) cost no promise, no microtask and no timer.
-          result = applying instanceof Promise ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch) : applying;
+          result = applying instanceof Promise ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch, record === head) : applying;
         } catch (error) {
           failure = { record, error, abandoned: false };
           break;
@@ -182,7 +196,7 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
         const { outcome } = result;
         // Hooks see the event as the handlers did (a timer's resolved against its state entry).
         if (outcome.kind === "unhandled") (unhandled ??= []).push({ machine: name, flowId, state: working.state, event: result.event });
-        if (outcome.kind === "dropped") dropped++;
+        if (outcome.kind === "dropped" && record.event.type !== "fsm.migrate") dropped++;
         const from = working.state;
         working = result.next;
         if (outcome.kind !== "applied") continue;
@@ -320,6 +334,7 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       metrics.droppedTimers += dropped;
       if (deadLetter) metrics.deadLettered++;
       if (processed > 0) begun = undefined;
+      if (failure && !deadLetter && processed > 0) carried = failure;
       version += applied;
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (migrating && host.reportTransition) {

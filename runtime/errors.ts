@@ -254,7 +254,7 @@ export class VersionUnavailableError extends FlowRuntimeError {
 
 /** A failure of code or stored data rather than of Redis or a handler (a context that is not JSON, a bug); `cause` is the original. */
 export class InternalError extends FlowRuntimeError {
-  constructor(cause: Error) {
-    super("INTERNAL", `internal error: ${cause.message}`, { cause });
+  constructor(problem: Error | string) {
+    super("INTERNAL", `internal error: ${typeof problem === "string" ? problem : problem.message}`, typeof problem === "string" ? undefined : { cause: problem });
   }
 }

@@ -31,7 +31,7 @@ import { reservedNameIn } from "./definition-check.js";
 
 type Machine = RegisteredMachine;
 
-type Phase = "created" | "running" | "closing" | "closed";
+type Phase = "created" | "starting" | "running" | "closing" | "closed";
 
 const noop = () => undefined;
 
@@ -72,7 +72,7 @@ export class FlowRuntime {
   private readonly heartbeats: Heartbeats;
   private readonly hotPath: HotPathScripts;
   /** Attempts whose handlers run asynchronously now (drain.ts); counted and aborted when close() stops waiting for them. */
-  private readonly running = new Map<Attempt, { keys: FlowKeys; epoch: number }>();
+  private readonly running = new Map<Attempt, { keys: FlowKeys; epoch: number; head: boolean }>();
   /** The one shutdown every close() call returns. */
   private closing: Promise<void> | undefined;
   /** Machine name → version → registered machine; `machines` holds the newest of each. */
@@ -206,7 +206,11 @@ export class FlowRuntime {
     const cached = this.pinned.get(key);
     if (cached && cached.until > Date.now()) return cached.machine;
     const machine = this.loadPinned(name, version);
-    this.pinned.set(key, { machine, until: Date.now() + 10 * this.options.sweepIntervalMs });
+    // A stored version never changes and neither do this process's handlers: a machine found is kept
+    // for good; a reason why not is looked at again after a while (another deploy may store it).
+    const entry = { machine, until: Date.now() + 10 * this.options.sweepIntervalMs };
+    this.pinned.set(key, entry);
+    machine.then((found) => void (typeof found !== "string" && (entry.until = Number.POSITIVE_INFINITY)), noop);
     return machine;
   }
 
@@ -263,21 +267,36 @@ export class FlowRuntime {
    * process's share of the work: drains of the flows it enqueues to, the sweeper, the timer service.
    */
   async start(): Promise<void> {
-    if (this.phase !== "created") throw this.phase === "running" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
-    await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
-    // Up front, rather than at the first send: the connected user's ACL allows all the runtime runs (one round trip).
-    await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
-    // Every registered version is stored (or found stored with the same content) before any flow is taken.
-    await Promise.all([...this.versions.values()].flatMap((versions) => [...versions.values()].map((m) => this.stored(m))));
-    await this.advertise();
-    const advertiseEvery = this.advertiseEveryMs();
+    if (this.phase !== "created") {
+      throw this.phase === "running" || this.phase === "starting" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
+    }
+    this.phase = "starting";
+    // close() may be called while this waits: then nothing is started, and this rejects.
+    const stillOpen = () => {
+      if (this.closing) throw new RuntimeClosedError();
+    };
+    try {
+      await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
+      stillOpen();
+      // Up front, rather than at the first send: the connected user's ACL allows all the runtime runs (one round trip).
+      await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
+      stillOpen();
+      // Every registered version is stored (or found stored with the same content) before any flow is taken.
+      await Promise.all([...this.versions.values()].flatMap((versions) => [...versions.values()].map((m) => this.stored(m))));
+      await this.advertise();
+      // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
+      // is down keeps reconnecting in the background while the quorum of the others decides.
+      await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
+      stillOpen();
+    } catch (error) {
+      // A failed start may be tried again; a closed runtime stays closed.
+      if (this.phase === "starting") this.phase = "created";
+      throw error;
+    }
     this.advertiser = setInterval(() => {
       this.advertise().catch((error: unknown) => this.reportError(error, { machine: "", flowId: "", attempt: 0, phase: "version" }));
-    }, advertiseEvery);
+    }, this.advertiseEveryMs());
     this.advertiser.unref();
-    // Lock servers have no offline queue (a dead one must fail fast), so connect them now; one that
-    // is down keeps reconnecting in the background while the quorum of the others decides.
-    await Promise.all(this.lockConnections.map((c) => c.redis.connect().catch(() => undefined)));
     this.phase = "running";
     this.timerService = new TimerService(this.redis, this.timerStore, (timer) => this.deliverTimer(timer), {
       pollMs: this.options.timerPollMs,
@@ -353,7 +372,7 @@ export class FlowRuntime {
       const abandoned = [...this.running];
       this.counters.abandonedOnClose += abandoned.length;
       await this.within(Date.now() + this.options.commandTimeoutMs, Promise.all(
-        abandoned.map(([attempt, { keys, epoch }]) => recordAttempt(this.redis, keys, epoch, attempt.seq, attempt.attempt).catch(() => false)),
+        abandoned.filter(([, { head }]) => head).map(([attempt, { keys, epoch }]) => recordAttempt(this.redis, keys, epoch, attempt.seq, attempt.attempt).catch(() => false)),
       ).then(noop));
       for (const [attempt] of abandoned) attempt.abort(new RuntimeClosedError());
     }
@@ -656,6 +675,8 @@ export class FlowRuntime {
   }
 
   private sleep(ms: number): Promise<void> {
+    // Once closing, nothing waits: close() woke the sleepers there were, and wakes any later one at once.
+    if (this.phase === "closing" || this.phase === "closed") return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);

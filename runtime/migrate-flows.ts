@@ -46,8 +46,8 @@ async function target(redis: Redis, machine: string, from: number, to: number | 
  * Queues an internal `fsm.migrate` event for every active flow of `machine` at version `from` whose
  * state the block maps, and adds it to the pending index: the next runtime that takes the flow and
  * has the target version registered moves it, under its lock and fence, before anything else, and
- * drops the event. The event id is the same on every run (`migrate:<from>:<to>`), so the command is
- * safe to run twice and to stop and run again: flows already moved are no longer of version `from`.
+ * drops the event. Running it again, or after an interruption, is safe: flows already moved are no
+ * longer of version `from`, and a flow queued twice drops the second event.
  * Walks the flows with SCAN, never KEYS.
  */
 export async function migrateFlows(redis: Redis, options: MigrateFlowsOptions): Promise<MigrateFlowsReport | string> {
@@ -74,10 +74,14 @@ export async function migrateFlows(redis: Redis, options: MigrateFlowsOptions): 
         report.unmapped.push({ flowId, state });
         continue;
       }
-      // Eligible for the sweeper at once (score 0), like the entry of a sender that does not drain.
+      // No event id: one costs the flow's remembered ids (and their window), and a second run must queue
+      // again in case a process of an older version took the first event (it only drops it).
+      const reply = await queueEvent(redis, flowKeys(machine, flowId), "", JSON.stringify({ type: "fsm.migrate" }), 1, 1);
+      if (reply.kind !== "queued") continue;
+      // Listed after it is queued (a sweep in between must not find the queue empty and drop the entry),
+      // eligible for the sweeper at once, like the entry of a sender that does not drain.
       await redis.zadd(pendingKey(pendingShard(machine, flowId, options.pendingShards)), 0, pendingMember(machine, flowId));
-      const reply = await queueEvent(redis, flowKeys(machine, flowId), `migrate:${from}:${definition.version}`, JSON.stringify({ type: "fsm.migrate" }), 24 * 60 * 60 * 1000, 1_000);
-      if (reply.kind === "queued" || reply.kind === "duplicate") report.queued.push(flowId);
+      report.queued.push(flowId);
     }
   } while (cursor !== "0");
   report.queued.sort();

@@ -13,7 +13,7 @@ export interface ErrorContext {
   flowId: string;
   /** The event whose handlers failed; absent for lock and Redis errors. */
   event?: { readonly type: string };
-  /** 1-based attempt of this event in this process (handler failures), else 0. */
+  /** 1-based attempt of this event, counted across retries and processes (handler failures), else 0. */
   attempt: number;
   /** `version`: a flow follows a machine version this process cannot run, and is left to one that can. */
   phase: "handler" | "lock" | "commit" | "sweep" | "timer" | "watchdog" | "version";

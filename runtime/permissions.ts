@@ -22,7 +22,7 @@ const KEY = "{key}";
 const PER_KEY = {
   state: ["hgetall {key}", "hmget {key} s", "hget {key} s", "hset {key} s x", "hdel {key} s", "hexists {key} s", "hincrby {key} e 1", "exists {key}", "pexpire {key} 1"],
   queue: ["rpush {key} x", "lpush {key} x", "lpop {key} 1", "lrange {key} 0 1", "llen {key}", "lindex {key} 0", "del {key}"],
-  lock: ["set {key} x NX PX 1", "get {key}", "del {key}", "exists {key}", "pexpire {key} 1"],
+  lock: ["set {key} x NX PX 1", "get {key}", "del {key}", "exists {key}", "pexpire {key} 1", "pttl {key}"],
   seen: ["zadd {key} 1 x", "zscore {key} x", "zremrangebyscore {key} 0 1", "zcard {key}", "zremrangebyrank {key} 0 1", "exists {key}", "pexpire {key} 1"],
   deadLetters: ["rpush {key} x", "ltrim {key} 0 1", "lrange {key} 0 1", "exists {key}", "pexpire {key} 1"],
   timers: ["zadd {key} XX 1 x", "zrem {key} x", "zrangebyscore {key} 0 1", "zrange {key} 0 1"],

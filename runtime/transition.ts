@@ -1,6 +1,6 @@
 // Run to completion of one event on a flow held in memory: clause choice, guards, exit → clause → entry actions, context merges.
 import type { ActionIO, ClauseData, GuardData, MachineDefinition } from "./definition.js";
-import { HandlerError, HandlerResultError, type HandlerSite } from "./errors.js";
+import { HandlerError, HandlerResultError, InternalError, type HandlerSite } from "./errors.js";
 import { resolveDeadlineEvent, resolveTimerEvent } from "./timer-events.js";
 import type { PayloadValidator } from "./validation.js";
 
@@ -22,33 +22,58 @@ export interface StepMachine {
  * most never do, and the step runs for every event.
  */
 export class Attempt implements ActionIO {
-  /** The handler running now (`action x`, `guard y`): what a time limit or a failure names. */
-  handler = "";
+  readonly idempotencyKey: string;
+  /** The handler running now: its kind and name, what a time limit or a failure names (kept apart: no string per call). */
+  #kind: "guard" | "action" = "action";
+  #name = "";
   #controller: AbortController | undefined;
+  #aborted: { reason: unknown } | undefined;
+  #onAbort: ((reason: unknown) => void) | undefined;
 
   constructor(
     readonly machine: string,
     readonly flowId: string,
     readonly seq: number,
     readonly attempt: number,
-  ) {}
-
-  get idempotencyKey(): string {
-    return `${this.flowId}:${this.seq}`;
+  ) {
+    this.idempotencyKey = `${flowId}:${seq}`;
   }
 
   get signal(): AbortSignal {
     return (this.#controller ??= new AbortController()).signal;
   }
 
-  /** Aborts the signal (if an action took it) with `reason`. */
+  /** Marks the handler about to run. */
+  running(kind: "guard" | "action", name: string): void {
+    this.#kind = kind;
+    this.#name = name;
+  }
+
+  /**
+   * Ends the attempt from outside (its time limit, or close() giving up on it): the signal is aborted
+   * with `reason`, whoever waits for the attempt is told at once, and no further handler of it runs.
+   */
   abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = { reason };
     // Made here if no action took it yet: one that asks later must find it aborted.
     (this.#controller ??= new AbortController()).abort(reason);
+    this.#onAbort?.(reason);
+  }
+
+  /** Calls `listener` when the attempt is aborted (at once if it already was). */
+  onAbort(listener: ((reason: unknown) => void) | undefined): void {
+    this.#onAbort = listener;
+    if (listener && this.#aborted) listener(this.#aborted.reason);
+  }
+
+  /** Throws the abort's reason once the attempt was aborted: an abandoned attempt runs no further handler. */
+  throwIfAborted(): void {
+    if (this.#aborted) throw this.#aborted.reason;
   }
 
   site(eventType: string): HandlerSite {
-    return { machine: this.machine, flowId: this.flowId, handler: this.handler, eventType };
+    return { machine: this.machine, flowId: this.flowId, handler: `${this.#kind} ${this.#name}`, eventType };
   }
 }
 
@@ -78,7 +103,7 @@ type AnyEvent = { readonly type: string; readonly [field: string]: unknown };
 
 /** Calls one guard: it must return a boolean, synchronously (a promise is not a decision). */
 function callGuard(name: string, handlers: CallableHandlers, ctx: unknown, event: AnyEvent, io: Attempt): boolean {
-  io.handler = `guard ${name}`;
+  io.running("guard", name);
   let holds: unknown;
   try {
     holds = handlers.guards[name]!(ctx, event);
@@ -150,7 +175,7 @@ function runActions(
   for (let l = list; l < lists.length; l++) {
     const names = lists[l]!;
     for (let i = l === list ? from : 0; i < names.length; i++) {
-      io.handler = `action ${names[i]!}`;
+      io.running("action", names[i]!);
       let update: unknown;
       try {
         update = actions[names[i]!]!(next.ctx, event, io);
@@ -171,8 +196,12 @@ async function finishActions(
   try {
     update = await pending;
   } catch (error) {
+    io.throwIfAborted();
     throw new HandlerError(io.site(event.type), { cause: error });
   }
+  // Past its time limit (or abandoned by close()), the attempt is over: its late result is ignored
+  // and the actions after it never run, while the retry runs them.
+  io.throwIfAborted();
   merge(machine, next, update, event, io);
   const rest = runActions(machine, lists, next, event, io, list, from);
   if (rest) await rest;
@@ -193,7 +222,7 @@ function enter(
   const definition = machine.definition;
   const from = definition.states[flow.state];
   const to = definition.states[target];
-  if (!to) throw new Error(`machine ${definition.name}: transition to undeclared state '${target}'`);
+  if (!to) throw new InternalError(`machine ${definition.name}: transition to undeclared state '${target}'`);
   // Actions see only the context, the event and io, so the new state can be set before they run;
   // if one throws, `next` is thrown away with it.
   next.state = target;
@@ -223,7 +252,7 @@ export function applyEvent(
 
   if (event.type === "fsm.start") {
     const initial = definition.states[definition.initial];
-    if (!initial) throw new Error(`machine ${definition.name}: initial state '${definition.initial}' is not declared`);
+    if (!initial) throw new InternalError(`machine ${definition.name}: initial state '${definition.initial}' is not declared`);
     next.state = definition.initial;
     next.entry = `${epoch}.${io.seq}`;
     const pending = runActions(machine, [initial.entry], next, event, io);

@@ -236,7 +236,8 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
         const record = parseJson(head) as { seq?: unknown; at?: unknown; event?: { type?: unknown } } | null;
         const waitedMs = typeof record?.at === "number" ? at - record.at : Number.POSITIVE_INFINITY;
         const version = Number(follows ?? 0);
-        if (waitedMs > lockTtlMs && version > 0) {
+        // A held lock says more (a holder, hung or not) than which versions are advertised.
+        if (!lock && waitedMs > lockTtlMs && version > 0) {
           const live = await runnable(machine);
           if (!live.has(version)) {
             result.unrunnable.push({ machine, flowId, version, runnable: [...live].sort((a, b) => a - b), queued, oldestMs: waitedMs });

@@ -134,54 +134,81 @@ test("close() returns the same promise to every caller and within closeTimeoutMs
   assert.equal((await again.get("close-1"))?.context.notes, [7]);
 });
 
-test("holders that each stop during an attempt use the attempts up: the next holder dead-letters the event without running it", async () => {
+test("holders that each stop during an attempt charge that event, not the ones queued before it; once its attempts are used up the next holder dead-letters it unrun", async () => {
   const options = { handlerTimeoutMs: 60_000, closeTimeoutMs: 100, lockTtlMs: 300, sweepIntervalMs: 100, retry: { maxAttempts: 2, baseMs: 10, maxMs: 20 } };
-  const runs: number[] = [];
-  const hangOnce = () => {
+  /** [n, attempt] of every note run, in order. */
+  const runs: [number, number][] = [];
+  const holder = () => {
     let entered!: () => void;
-    const running = new Promise<void>((resolve) => (entered = resolve));
+    const hung = new Promise<void>((resolve) => (entered = resolve));
     const handlers = callHandlers({
-      onAction: (name, _event, io) => {
+      onAction: (name, event, io) => {
         if (name !== "note") return;
-        runs.push(io.attempt);
+        const n = (event as { n: number }).n;
+        runs.push([n, io.attempt]);
+        if (n !== 2) return;
         entered();
         return never();
       },
     });
-    return { handlers, running };
+    return { handlers, hung };
   };
-  // Holder 1 takes the flow on its own enqueue, holder 2 by takeover; both are closed mid-attempt.
-  const h1 = hangOnce();
-  const r1 = runtime(options);
-  const c1 = r1.register(Call, h1.handlers);
-  await r1.start();
-  await c1.start("abandon-1", { caller: "a" });
-  await c1.send("abandon-1", { type: "Note", n: 1 });
-  await c1.send("abandon-1", { type: "Note", n: 2 });
-  await h1.running;
-  await r1.close();
-
-  const h2 = hangOnce();
-  const r2 = runtime(options);
-  r2.register(Call, h2.handlers);
-  await r2.start();
-  await h2.running;
-  await r2.close();
-
+  // Queued with no holder: each holder takes the flow over, and a first holder drains a batch.
+  const sender = runtime(options);
+  const queued = sender.register(Call, callHandlers());
+  await queued.start("abandon-1", { caller: "a" });
+  await queued.send("abandon-1", { type: "Note", n: 1 });
+  await queued.send("abandon-1", { type: "Note", n: 2 });
+  await queued.send("abandon-1", { type: "Note", n: 3 });
+  // Holders 1 to 3 each stop (close gives up) while note 2 hangs.
+  for (let i = 0; i < 3; i++) {
+    const h = holder();
+    const r = new FlowRuntime({ redis: server.url, ...options });
+    r.register(Call, h.handlers);
+    await r.start();
+    await h.hung;
+    await r.close();
+  }
   const errors: unknown[] = [];
-  const r3 = runtime({ ...options, onError: (error) => void errors.push(error) });
-  const c3 = r3.register(Call, callHandlers({ onAction: (name, _event, io) => void (name === "note" && runs.push(io.attempt)) }));
-  await r3.start();
-  await waitFor("the second note to apply", async () => (await c3.get("abandon-1"))?.context.notes.length === 1);
-  assert.equal((await c3.get("abandon-1"))?.context.notes, [2]);
-  // The third holder ran note only for n: 2, as its first attempt.
-  assert.equal(runs, [1, 2, 1]);
+  const last = runtime({ ...options, onError: (error) => void errors.push(error) });
+  const client = last.register(Call, callHandlers({ onAction: (name, event, io) => void (name === "note" && runs.push([(event as { n: number }).n, io.attempt])) }));
+  await last.start();
+  await waitFor("note 3 to apply", async () => (await client.get("abandon-1"))?.context.notes.includes(3));
+  assert.equal((await client.get("abandon-1"))?.context.notes, [1, 3], "note 1 was never charged for note 2's hangs");
+  // Holder 1 ran notes 1 and 2 in one batch and stopped; holder 2 committed note 1 alone (its takeover
+  // counted note 1), then began note 2; holder 3 took over note 2 as its second attempt; the last holder
+  // found both allowed attempts begun and dead-lettered note 2 without running it.
+  assert.equal(runs, [[1, 1], [2, 1], [1, 1], [2, 1], [2, 2], [3, 1]]);
   const abandoned = errors.find((e) => e instanceof AttemptsAbandonedError) as AttemptsAbandonedError;
   assert.ok(abandoned, "the dead letter is reported");
   assert.is(abandoned.code, "ATTEMPTS_ABANDONED");
   assert.is(abandoned.attempts, 2);
   const dead = (await inspectFlow(redis, "Call", "abandon-1")).deadLetters as { code: string; event: unknown }[];
-  assert.equal(dead.map((d) => [d.code, d.event]), [["ATTEMPTS_ABANDONED", { type: "Note", n: 1 }]]);
+  assert.equal(dead.map((d) => [d.code, d.event]), [["ATTEMPTS_ABANDONED", { type: "Note", n: 2 }]]);
+});
+
+test("an attempt past its limit runs no further action, even when its late action resolves: only the retry runs them", async () => {
+  const calls: [string, number][] = [];
+  let release!: () => void;
+  const late = new Promise<void>((resolve) => (release = resolve));
+  const r = runtime({ handlerTimeoutMs: 100 });
+  const call = r.register(Call, callHandlers({
+    onAction: (name, event, io) => {
+      if ((event as { digit?: string }).digit !== "#") return;
+      calls.push([name, io.attempt]);
+      // The exit action of the first attempt outlives the limit, then resolves.
+      if (name === "bye" && io.attempt === 1) return late;
+    },
+  }));
+  await r.start();
+  await call.start("late-1", { caller: "a" });
+  await call.send("late-1", { type: "Answered" });
+  await call.send("late-1", { type: "Digit", digit: "#" });
+  await waitFor("the retry to apply the digit", async () => (await call.get("late-1"))?.version === 3);
+  release();
+  // Whatever the first attempt would still run, it runs on the next turns of the event loop.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(calls, [["bye", 1], ["bye", 2], ["restart", 2], ["greet", 2]]);
 });
 
 test("handlerTimeoutMs must be a positive number a timer can hold", () => {

@@ -141,15 +141,25 @@ test("a process lacking an old version's handlers leaves its flows to one that h
   assert.is((await flow(c2 as never, "left-1")).state, "Idle");
   assert.ok(lacking.metrics().leftForOtherVersions >= 1);
 
-  // A process registering both versions explicitly runs it.
+  // The lacking process took the flow over again and again; each gave back the attempt its takeover counted.
+  await waitFor("a few more takeovers", async () => lacking.metrics().leftForOtherVersions >= 3);
+  await lacking.close();
+
+  // A process registering both versions explicitly runs it, as the first attempt.
+  const attempts: number[] = [];
+  const mark = (ctx: { log: string[] }, e: { type: string }, io: { attempt: number }) => {
+    attempts.push(io.attempt);
+    return orderHandlers.actions.mark(ctx, e);
+  };
   const both = runtime();
-  both.register(OrderV1 as never, handlers);
-  const c3 = both.register(renamed as never, { guards: {}, actions: { note: orderHandlers.actions.mark } } as never) as typeof c1;
+  both.register(OrderV1 as never, { guards: {}, actions: { mark } } as never);
+  const c3 = both.register(renamed as never, { guards: {}, actions: { note: mark } } as never) as typeof c1;
   await both.start();
   await waitFor("version 1 to apply Go", async () => (await flow(c3 as never, "left-1")).state === "Busy");
+  assert.equal(attempts, [1], "leaving the flow cost it no attempts");
   const view = await inspectFlow(redis, "Order", "left-1");
   assert.is(view.queue.length, 0);
-  assert.is(view.deadLetters.length, 0, "leaving the flow cost it no attempts");
+  assert.is(view.deadLetters.length, 0);
 });
 
 test("a migration moves a version 1 flow once, when it is next taken: mapped state, its timers armed, context carried, reported", async () => {

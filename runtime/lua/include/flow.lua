@@ -24,7 +24,7 @@ end
 
 -- Flow hash fields (one letter each: see runtime/flow-hash.ts): s state, c context, v version,
 -- m machine version, e epoch, q last queue seq, a created, u updated - created, t packed timers
--- (headed by the entry token), d packed deadline, x ended, f attempts begun at the queue head
+-- (headed by the entry token), d packed deadline, x ended, g the version a migration came from, f attempts begun at the queue head
 -- (`<seq>:<n>`, written only off the hot path: by a takeover or before a retry).
 
 -- True while the flow exists and has not ended.
