@@ -144,7 +144,7 @@ test("holders that each stop during an attempt charge that event, not the ones q
     const handlers = callHandlers({
       onAction: (name, event, io) => {
         if (name !== "note") return;
-        const n = (event as { n: number }).n;
+        const n = (event as unknown as { n: number }).n;
         runs.push([n, io.attempt]);
         if (n !== 2) return;
         entered();
@@ -171,7 +171,7 @@ test("holders that each stop during an attempt charge that event, not the ones q
   }
   const errors: unknown[] = [];
   const last = runtime({ ...options, onError: (error) => void errors.push(error) });
-  const client = last.register(Call, callHandlers({ onAction: (name, event, io) => void (name === "note" && runs.push([(event as { n: number }).n, io.attempt])) }));
+  const client = last.register(Call, callHandlers({ onAction: (name, event, io) => void (name === "note" && runs.push([(event as unknown as { n: number }).n, io.attempt])) }));
   await last.start();
   await waitFor("note 3 to apply", async () => (await client.get("abandon-1"))?.context.notes.includes(3));
   assert.equal((await client.get("abandon-1"))?.context.notes, [1, 3], "note 1 was never charged for note 2's hangs");
