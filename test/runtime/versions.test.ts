@@ -199,6 +199,41 @@ test("a migration moves a version 1 flow once, when it is next taken: mapped sta
   assert.equal((await flow(c3 as never, "mig-2")).context.log, ["Go", "Ping", "timer"], "version 1's Busy timer never fired");
 });
 
+test("migrating under load: two processes of version 3, pings sent meanwhile and the command run twice at once: every flow moves once, no ping lost, doubled or reordered, the mapped state's timer armed", async () => {
+  const old = runtime();
+  const c1 = old.register(OrderV1 as never, handlers) as { start(id: string, ctx: object): Promise<void> };
+  await old.start();
+  const ids = Array.from({ length: 40 }, (_, i) => `load-${i}`);
+  await Promise.all(ids.map((id) => c1.start(id, {})));
+  await waitFor("the starts to apply", async () => (await Promise.all(ids.map((id) => flow(c1 as never, id)))).every((f) => f.version === 1));
+  await old.close();
+
+  const options = { redis: server.url, sweepIntervalMs: 100 };
+  await workers.spawn({ options, orderVersions: [3] });
+  await workers.spawn({ options, orderVersions: [3] });
+  // This process only sends (it is never started): the two workers take every flow.
+  const sender = runtime();
+  const c3 = sender.register(OrderV3 as never, handlers) as { send(id: string, e: object): Promise<void> };
+  const pings = Promise.all(ids.map(async (id) => {
+    for (let n = 1; n <= 5; n++) await c3.send(id, { type: "Ping", n });
+  }));
+  const commands = Promise.all([1, 2].map(() => runFsmc(["flows", "migrate", "Order", "--from", "1", "--redis", server.url, "--json"])));
+  const [runs] = await Promise.all([commands, pings]);
+  for (const run of runs) assert.is(run.code, 0, run.stderr);
+  await waitFor("every ping to apply", async () => (await Promise.all(ids.map((id) => flow(c3 as never, id)))).every((f) => f.context.log.length === 5), 20_000);
+  for (const id of ids) {
+    const f = await flow(c3 as never, id);
+    assert.equal(f.context.log, ["Ping:1", "Ping:2", "Ping:3", "Ping:4", "Ping:5"], id);
+    assert.is(f.state, "New", id);
+    const view = await inspectFlow(redis, "Order", id);
+    assert.is(view.machineVersion, 3, id);
+    assert.is(view.migratedFrom, 1, id);
+    assert.equal(view.timers?.map((t) => [t.id, t.due !== undefined]), [["New/60s", true]], `${id}: the mapped state's timer is armed`);
+    assert.is(view.queue.length, 0, id);
+    assert.is(view.deadLetters.length, 0, id);
+  }
+});
+
 test("flows of a version no live process runs are named by flows stuck; fsmc flows migrate gets them moved, and running it again is harmless", async () => {
   const old = runtime();
   const c1 = old.register(OrderV1 as never, handlers) as { start(id: string, ctx: object): Promise<void>; send(id: string, e: object): Promise<void> };
