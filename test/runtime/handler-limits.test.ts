@@ -1,4 +1,6 @@
 // Handlers that never finish: time limits, aborted signals, dead letters, the deadline that still ends the flow, and a bounded close().
+import { hostname } from "node:os";
+
 import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -10,6 +12,7 @@ import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { Call, callHandlers } from "./fixtures/call.js";
 import { Dial } from "./fixtures/dial.js";
+import { runFsmc } from "../support/run-fsmc.js";
 import { waitFor } from "./support/wait-for.js";
 
 let server: RedisServer;
@@ -209,6 +212,33 @@ test("an attempt past its limit runs no further action, even when its late actio
   // Whatever the first attempt would still run, it runs on the next turns of the event loop.
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(calls, [["bye", 1], ["bye", 2], ["restart", 2], ["greet", 2]]);
+});
+
+test("fsmc flows stuck shows a holder whose handler hangs: its token, the head event and how long it waited", async () => {
+  let entered!: () => void;
+  const running = new Promise<void>((resolve) => (entered = resolve));
+  const r = runtime({ handlerTimeoutMs: 60_000, closeTimeoutMs: 200 });
+  const call = r.register(Call, callHandlers({
+    onAction: (name) => {
+      if (name !== "note") return;
+      entered();
+      return never();
+    },
+  }));
+  await r.start();
+  await call.start("hung-1", { caller: "a" });
+  await call.send("hung-1", { type: "Note", n: 1 });
+  await running;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const run = await runFsmc(["flows", "stuck", "--redis", server.url, "--hung-after", "300", "--json"]);
+  assert.is(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { hungHolders: { flowId: string; holder: string; headSeq: number; headType: string; waitedMs: number }[] };
+  const hung = report.hungHolders.find((h) => h.flowId === "hung-1");
+  assert.ok(hung, run.stdout);
+  assert.match(hung.holder, `${hostname()}:${process.pid}:`);
+  assert.is(hung.headSeq, 2);
+  assert.is(hung.headType, "Note");
+  assert.ok(hung.waitedMs >= 300, `waited ${hung.waitedMs} ms`);
 });
 
 test("handlerTimeoutMs must be a positive number a timer can hold", () => {
