@@ -4,13 +4,11 @@ import type { Argv, CommandModule } from "yargs";
 import type { Diagnostic, SourceFile } from "../ast.js";
 import { check } from "../check.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
-import { renderJson } from "../render/json.js";
-import { renderSarif } from "../render/sarif.js";
-import { renderText } from "../render/text.js";
+import { diagnosticFormats, renderDiagnostics, type DiagnosticFormat } from "../render/format.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
 
-export const checkFormats = ["text", "json", "sarif"] as const;
-export type CheckFormat = (typeof checkFormats)[number];
+export const checkFormats = diagnosticFormats;
+export type CheckFormat = DiagnosticFormat;
 
 interface CheckArgs {
   paths: string[];
@@ -68,19 +66,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     const options = previous === undefined ? {} : { previous: previous.sources };
     const diagnostics = sortDiagnostics([...decodeDiagnostics, ...(previous?.diagnostics ?? []), ...check(sources, options)]);
     const shown = [...sources, ...undecodable, ...(previous?.sources ?? []), ...(previous?.undecodable ?? [])];
-    process.stdout.write(render(args.format, diagnostics, shown, files.length + (previous?.files.length ?? 0)));
+    process.stdout.write(renderDiagnostics(args.format, diagnostics, shown, files.length + (previous?.files.length ?? 0)));
     const failed = hasErrors(diagnostics) || (args.strict && diagnostics.length > 0);
     process.exitCode = failed ? 1 : 0;
   },
 };
 
-function render(format: CheckFormat, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], fileCount: number): string {
-  switch (format) {
-    case "json":
-      return renderJson(diagnostics, fileCount);
-    case "sarif":
-      return renderSarif(diagnostics);
-    case "text":
-      return renderText(diagnostics, sources, fileCount);
-  }
-}

@@ -6,9 +6,7 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { diffMachines, type DiffMachine } from "../diff/diff-machines.js";
 import { specMachines } from "../diff/spec-machines.js";
 import { parseDefinitionRef, readStoredDefinition, StoredDefinitionError } from "../diff/stored-definition.js";
-import { renderJson } from "../render/json.js";
-import { renderSarif } from "../render/sarif.js";
-import { renderText } from "../render/text.js";
+import { renderDiagnostics } from "../render/format.js";
 import { checkFormats, type CheckFormat } from "./check.js";
 import { readSpecSources, type SpecSources } from "./inputs.js";
 import { UsageError } from "./usage-error.js";
@@ -66,16 +64,6 @@ function sides(args: DiffArgs): Sides {
   return { before: { paths: before }, after };
 }
 
-function render(format: CheckFormat, diagnostics: readonly Diagnostic[], sources: readonly SourceFile[], fileCount: number): string {
-  switch (format) {
-    case "json":
-      return renderJson(diagnostics, fileCount);
-    case "sarif":
-      return renderSarif(diagnostics);
-    case "text":
-      return renderText(diagnostics, sources, fileCount);
-  }
-}
 
 /** The machines of one side, or the errors (undecodable files, check errors) that keep it from being compared. */
 function machinesOf(read: SpecSources): { machines: Required<DiffMachine>[]; errors: Diagnostic[] } {
@@ -122,7 +110,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     const oldSide = oldRead ? machinesOf(oldRead) : undefined;
     const errors = sortDiagnostics([...(oldSide?.errors ?? []), ...newSide.errors]);
     if (errors.length > 0) {
-      process.stdout.write(render(args.format, errors, sources, fileCount));
+      process.stdout.write(renderDiagnostics(args.format, errors, sources, fileCount));
       process.stderr.write("fsmc diff: nothing compared: the specs have errors ('fsmc check' reports them too)\n");
       process.exitCode = 1;
       return;
@@ -137,7 +125,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     const start = { offset: 0, line: 1, column: 1 };
     const nowhere = { file: newRead.files[0] ?? "", range: { start, end: start } };
     const diagnostics = diffMachines(oldMachines, newSide.machines, nowhere);
-    process.stdout.write(render(args.format, diagnostics, sources, fileCount));
+    process.stdout.write(renderDiagnostics(args.format, diagnostics, sources, fileCount));
     process.exitCode = hasErrors(diagnostics) || (args.strict && diagnostics.length > 0) ? 1 : 0;
   },
 };
