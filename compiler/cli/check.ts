@@ -1,7 +1,6 @@
 // `fsmc check`: reads specs, runs every check and prints the diagnostics as text, JSON or SARIF.
 import type { Argv, CommandModule } from "yargs";
 
-import type { Diagnostic, SourceFile } from "../ast.js";
 import { check } from "../check.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { diagnosticFormats, renderDiagnostics, type DiagnosticFormat } from "../render/format.js";
