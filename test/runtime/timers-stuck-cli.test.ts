@@ -114,6 +114,10 @@ test("--locks: in Redlock mode a queue whose lock the lock servers hold is not o
   try {
     await seedFlow(redis, new TimerStore(redis), { machine: "Call", flowId: "held", queuedAgoMs: 60_000 });
     await locks.set("fsm:{Call:held}:lock", "redlock-token", "PX", 30_000);
+    // busy's head, seeded 2 s old, is made a minute old: whether it had passed the 10 s lock TTL
+    // must not depend on how long the tests before this one took.
+    const [seconds] = await redis.time();
+    await redis.lset("fsm:{Call:busy}:q", 0, JSON.stringify({ seq: 2, id: "", at: Number(seconds) * 1000 - 60_000, event: { type: "Answered" } }));
     const orphaned = async (...args: string[]) => {
       const { code, stdout } = await stuck("--redis", server.url, "--json", ...args);
       assert.is(code, 0);
