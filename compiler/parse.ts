@@ -3,7 +3,7 @@ import type { ILexingError, IToken } from "chevrotain";
 import type { Diagnostic, FileAst, MachineAst, Position, SourceFile, SourceRange } from "./ast.js";
 import { diagnostic, sortDiagnostics } from "./diagnostics.js";
 import { collectDocs } from "./doc-comments.js";
-import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, UnterminatedComment } from "../grammar/lexer.js";
+import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, StringLiteral, UnterminatedComment } from "../grammar/lexer.js";
 import { describeToken, fillAfter } from "../grammar/messages.js";
 import { LineStarts } from "../grammar/line-starts.js";
 import { tokenRange } from "../grammar/ast-parser.js";
@@ -49,6 +49,21 @@ function brokenTokenDiagnostics(path: string, lines: LineStarts, broken: readonl
       : "control character in string: write it as an escape such as \\t or \\u0000";
     return diagnostic("FSM001", path, range, message);
   });
+}
+
+/** A UTF-16 surrogate with no partner: what a lone `\uD800`-style escape leaves, and no UTF-8 text (or JSON canonical form) can hold. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Strings whose escapes leave half a surrogate pair: they could be neither stored nor hashed as written. */
+function malformedStringDiagnostics(path: string, lines: LineStarts, tokens: readonly IToken[]): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  for (const tok of tokens) {
+    if (tok.tokenType !== StringLiteral || !tok.image.includes("\\u")) continue;
+    if (loneSurrogate.test(JSON.parse(tok.image) as string)) {
+      found.push(diagnostic("FSM001", path, tokenRange(tok, lines), "string is not well-formed Unicode: a \\uD800-\\uDFFF escape must be one half of a surrogate pair (write the character itself, or both halves)"));
+    }
+  }
+  return found;
 }
 
 const openers = new Map([[LParen, RParen], [LBracket, RBracket], [LCurly, RCurly]]);
@@ -194,6 +209,7 @@ function parseUnguarded(source: SourceFile): ParseResult {
   const diagnostics: Diagnostic[] = [
     ...lexingDiagnostics(path, text, lines, lexed.errors),
     ...brokenTokenDiagnostics(path, lines, (lexed.groups[errorGroup] ?? []) as IToken[]),
+    ...malformedStringDiagnostics(path, lines, lexed.tokens),
   ];
   const { kept, cutEnds } = limitNesting(path, lines, lexed.tokens, diagnostics);
   const docs = collectDocs(text, (lexed.groups[docGroup] ?? []) as IToken[]);

@@ -69,6 +69,16 @@ test("an invalid escape in a string is reported on the string", () => {
   ]);
 });
 
+test("a string escape that leaves half a surrogate pair is reported on the string; a whole pair is fine", () => {
+  assert.equal(report('machine A { context { a: string = "x\\ud800" } }'), [
+    "1:35 FSM001 string is not well-formed Unicode: a \\uD800-\\uDFFF escape must be one half of a surrogate pair (write the character itself, or both halves)",
+  ]);
+  assert.equal(report('machine A { context { a: "\\udfff" | "b" } }'), [
+    "1:26 FSM001 string is not well-formed Unicode: a \\uD800-\\uDFFF escape must be one half of a surrogate pair (write the character itself, or both halves)",
+  ]);
+  assert.equal(report('machine A { context { a: string = "\\ud83d\\ude00" } }'), []);
+});
+
 test("an unterminated block comment is reported at its start, and nothing else on its account", () => {
   assert.equal(report("machine A {\n  state S /* the\n  rest }\n"), ["2:11 FSM001 unterminated comment: '/*' has no closing '*/'"]);
   assert.equal(report("machine A {\n  state S /* the\n  rest */ }\n"), []);
