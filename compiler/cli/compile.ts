@@ -21,8 +21,11 @@ interface CompileArgs {
 
 const epilog = `Writes one module per machine (file name: the kebab-case of the machine name) and an index.ts.
 Nothing is written when the specs have errors: the diagnostics are printed as by 'fsmc check'.
+With --package into an existing package, a machine whose content changed under a version the package
+already holds is refused (as the runtime refuses it): bump 'version' in the spec.
 
-Exit status: 0 written (or, with --check, up to date); 1 spec errors, drift (with --check), or a path
+Exit status: 0 written (or, with --check, up to date); 1 spec errors, drift (with --check), a version
+conflict (with --package), or a path
 that cannot be read or written (named, with the reason: ENOENT, EACCES, ENOTDIR…); 2 usage error
 (unknown option, bad --package or --version).`;
 

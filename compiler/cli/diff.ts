@@ -119,6 +119,12 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     if ("redis" in before) {
       const stored = await storedMachine(before);
       if (!stored) return;
+      // Named on purpose: a machine the new specs lack is a wrong path or a rename, not a removal to warn about.
+      if (!newSide.machines.some((m) => m.definition.name === before.machine)) {
+        process.stderr.write(`fsmc diff: no machine ${before.machine} in ${newRead.files.join(", ") || "the new specs"}: nothing to compare with version ${before.version} from Redis\n`);
+        process.exitCode = 1;
+        return;
+      }
       oldMachines = [stored];
     }
     // A machine only in Redis has no place in any spec: its report goes at the top of the first new file.

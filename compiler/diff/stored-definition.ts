@@ -76,7 +76,8 @@ async function readField(url: string, key: string, version: number, address: str
     try {
       await redis.connect();
       value = await redis.hget(key, String(version));
-      if (value === null) versions = await redis.hkeys(key);
+      // The hash also holds each version's content hash (`h:<version>`): only the versions are named.
+      if (value === null) versions = (await redis.hkeys(key)).filter((field) => /^\d+$/.test(field));
     } catch (error) {
       throw new StoredDefinitionError(`cannot read version ${version} of ${key} from Redis at ${address}: ${socketError?.message ?? detailOf(error)}`);
     }
