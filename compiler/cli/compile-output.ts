@@ -88,7 +88,7 @@ export function versionConflicts(dir: string, files: readonly EmittedFile[]): st
     if (seen.has(next[1]!)) continue;
     seen.add(next[1]!);
     conflicts.push(
-      `machine ${next[1]} version ${next[2]} in ${join(dir, file.path)} has content hash ${before[3]}, and the specs compile it to ${next[3]}: ` +
+      `machine ${next[1]} version ${next[2]} in ${join(dir, file.path.replace(/(\.d)?\.(ts|js)$/, ""))} has content hash ${before[3]}, and the specs compile it to ${next[3]}: ` +
         `bump \`version\` in the spec when the machine changes`,
     );
   }
