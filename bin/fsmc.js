@@ -1,6 +1,20 @@
 #!/usr/bin/env node
-// Entry point of the `fsmc` command: runs the TypeScript sources through tsx.
-import { register } from "tsx/esm/api";
+// Entry point of the `fsmc` command: runs the compiled CLI in dist/. In a clone, `npm ci` builds dist/ and
+// `npm run build` rebuilds it after a change to the sources.
+import { readFileSync } from "node:fs";
 
-register();
-await import("./main.ts");
+const args = process.argv.slice(2);
+if (args.length === 1 && args[0] === "--version") {
+  // The commonest probe of an installed tool answers without loading the command line.
+  process.stdout.write(`${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`);
+} else {
+  let cli;
+  try {
+    cli = await import("../dist/cli/bin.js");
+  } catch (error) {
+    if (error?.code !== "ERR_MODULE_NOT_FOUND" || !String(error.message).includes("dist/cli/bin.js")) throw error;
+    process.stderr.write("fsmc: dist/ is missing: run `npm run build` in the fsmc checkout\n");
+    process.exit(1);
+  }
+  process.exitCode = await cli.main(args);
+}

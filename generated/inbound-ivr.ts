@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 
-import type { ActionIO, DeadlineEvent, MachineDefinition, StartEvent, TimerEvent } from "fsmc/runtime";
+import type { ActionIO, DeadlineEvent, MachineDefinition, StartEvent, TimerEvent } from "@fsmc/runtime";
 
 /**
  * The states of `InboundIvr`:

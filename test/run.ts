@@ -1,5 +1,5 @@
 // Runs every uvu test area in its own process and prints the closing `N passed, N failed` line.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -36,6 +36,13 @@ function runArea(area: string): Promise<AreaResult> {
       resolve({ area, passed, failed, skipped, code });
     });
   });
+}
+
+// The CLI the tests run as a process is the compiled one (bin/fsmc.js runs dist/): build it from the sources first.
+const built = spawnSync(process.execPath, [join(root, "scripts/build.js")], { cwd: root, stdio: "inherit" });
+if (built.status !== 0) {
+  console.log("the build failed\n0 passed, 1 failed");
+  process.exit(1);
 }
 
 const results: AreaResult[] = [];

@@ -49,7 +49,7 @@ export function checkGeneratedNames(machines: readonly MachineAst[]): Diagnostic
       if (importedRuntimeTypes.has(exported.text)) {
         found.push(
           diagnostic("FSM501", machine.file, exported.origin.range,
-            `machine '${machine.name.text}' would declare ${exported.text}, ${exported.what}, which is also the runtime type its module imports from fsmc/runtime; rename the ${exported.origin === machine.name ? "machine" : "event"}`),
+            `machine '${machine.name.text}' would declare ${exported.text}, ${exported.what}, which is also the runtime type its module imports from @fsmc/runtime; rename the ${exported.origin === machine.name ? "machine" : "event"}`),
         );
         continue;
       }

@@ -1,7 +1,6 @@
 // `fsmc check`: reads specs, runs every check and prints the diagnostics as text, JSON or SARIF.
 import type { Argv, CommandModule } from "yargs";
 
-import { check } from "../check.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { diagnosticFormats, renderDiagnostics, type DiagnosticFormat } from "../render/format.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
@@ -58,7 +57,9 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
       .example("$0 check specs --previous deployed/specs", "also check the migrations against the deployed versions")
       .example("$0 check specs --format sarif > fsmc.sarif", "write a SARIF log for code scanning")
       .epilog(epilog) as unknown as Argv<CheckArgs>,
-  handler: (args) => {
+  handler: async (args) => {
+    // Loaded on use: the parser is not needed by the other commands.
+    const { check } = await import("../check.js");
     const { files, sources, diagnostics: decodeDiagnostics, undecodable } = readSpecSources(args.paths);
     // The older specs' own errors are reported under their paths, so their sources are rendered too.
     const previous = args.previous === undefined ? undefined : readSpecSources(args.previous);

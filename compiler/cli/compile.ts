@@ -1,6 +1,4 @@
 // `fsmc compile`: checks specs and writes their typed machine modules (or a publishable package) into a directory.
-import semver from "semver";
-import validatePackageName from "validate-npm-package-name";
 import type { Argv, CommandModule } from "yargs";
 
 import type { CompileOptions } from "../compile.js";
@@ -8,7 +6,7 @@ import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, versionConflicts, writeOutput } from "./compile-output.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
-import { fsmcVersion } from "./package-version.js";
+import { fsmcVersion } from "../package-version.js";
 import { UsageError } from "./usage-error.js";
 
 interface CompileArgs {
@@ -29,17 +27,22 @@ conflict (with --package), or a path
 that cannot be read or written (named, with the reason: ENOENT, EACCES, ENOTDIR…); 2 usage error
 (unknown option, bad --package or --version).`;
 
-/** The version range of fsmc a generated package asks for: the running fsmc's major (or minor below 1.0). */
-function fsmcRange(): string {
+/**
+ * The version range of @fsmc/runtime a generated package asks for: the running fsmc's major (or minor
+ * below 1.0). The two packages are released together under one version.
+ */
+function runtimeRange(semver: typeof import("semver")): string {
   const version = semver.valid(fsmcVersion()) ?? "0.1.0";
   return `^${version}`;
 }
 
-function packageOptions(args: CompileArgs): CompileOptions {
+async function packageOptions(args: CompileArgs): Promise<CompileOptions> {
   if (args.package === undefined) {
     if (args.version !== undefined) throw new UsageError("--version needs --package <name>");
     return {};
   }
+  // Loaded on use, as the compiler below: only `compile --package` needs them.
+  const [{ default: validatePackageName }, { default: semver }] = await Promise.all([import("validate-npm-package-name"), import("semver")]);
   const name = validatePackageName(args.package);
   if (!name.validForNewPackages) {
     const reasons = [...(name.errors ?? []), ...(name.warnings ?? [])].join("; ");
@@ -47,7 +50,7 @@ function packageOptions(args: CompileArgs): CompileOptions {
   }
   const version = args.version ?? "0.1.0";
   if (semver.valid(version) === null) throw new UsageError(`invalid --version ${JSON.stringify(version)}: expected a semantic version like 1.2.3`);
-  return { package: { name: args.package, version, fsmcRange: fsmcRange() } };
+  return { package: { name: args.package, version, runtimeRange: runtimeRange(semver) } };
 }
 
 export const compileCommand: CommandModule<object, CompileArgs> = {
@@ -66,7 +69,7 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       .example("$0 compile specs -o dist/flows --package @acme/flows --version 1.2.0", "write an npm package")
       .epilog(epilog) as unknown as Argv<CompileArgs>,
   handler: async (args) => {
-    const options = packageOptions(args);
+    const options = await packageOptions(args);
     // Loaded on use: ts-morph is heavy, and the other commands of the same CLI never need it.
     const { compile } = await import("../compile.js");
     const { sources, files: specFiles, diagnostics: decodeDiagnostics } = readSpecSources(args.paths);

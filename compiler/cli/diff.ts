@@ -3,9 +3,7 @@ import type { Argv, CommandModule } from "yargs";
 
 import type { Diagnostic, SourceFile } from "../ast.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
-import { diffMachines, type DiffMachine } from "../diff/diff-machines.js";
-import { specMachines } from "../diff/spec-machines.js";
-import { parseDefinitionRef, readStoredDefinition, StoredDefinitionError } from "../diff/stored-definition.js";
+import type { DiffMachine } from "../diff/diff-machines.js";
 import { renderDiagnostics } from "../render/format.js";
 import { checkFormats, type CheckFormat } from "./check.js";
 import { readSpecSources, type SpecSources } from "./inputs.js";
@@ -47,14 +45,17 @@ interface Sides {
   after: string[];
 }
 
-function sides(args: DiffArgs): Sides {
+// The comparison, the spec reader and the Redis client are loaded on use: the other commands never need them.
+const storedDefinitions = () => import("../diff/stored-definition.js");
+
+async function sides(args: DiffArgs): Promise<Sides> {
   if (args.old !== undefined && args.from !== undefined) throw new UsageError("give the old side once: as <old> or with --from, not both");
   if (args.new !== undefined && args.to !== undefined) throw new UsageError("give the new side once: as <new> or with --to, not both");
   const after = args.to ?? (args.new !== undefined ? [args.new] : undefined);
   if (args.redis !== undefined) {
     if (args.from !== undefined) throw new UsageError("--from names old specs; with --redis the old side is <Machine>@<version>");
     if (args.old === undefined || after === undefined) throw new UsageError("with --redis, name the stored definition and the new specs: fsmc diff --redis <url> <Machine>@<version> <new>");
-    const ref = parseDefinitionRef(args.old);
+    const ref = (await storedDefinitions()).parseDefinitionRef(args.old);
     if (!ref) throw new UsageError(`expected <Machine>@<version> such as CallQueue@3, found ${JSON.stringify(args.old)}`);
     if (!/^rediss?:\/\/./.test(args.redis)) throw new UsageError(`invalid --redis ${JSON.stringify(args.redis)}: expected a URL like redis://127.0.0.1:6379`);
     return { before: { redis: args.redis, ...ref }, after };
@@ -64,16 +65,17 @@ function sides(args: DiffArgs): Sides {
   return { before: { paths: before }, after };
 }
 
-
 /** The machines of one side, or the errors (undecodable files, check errors) that keep it from being compared. */
-function machinesOf(read: SpecSources): { machines: Required<DiffMachine>[]; errors: Diagnostic[] } {
+async function machinesOf(read: SpecSources): Promise<{ machines: Required<DiffMachine>[]; errors: Diagnostic[] }> {
   const decoding = read.diagnostics.filter((d) => d.severity === "error");
+  const { specMachines } = await import("../diff/spec-machines.js");
   const { machines, errors } = specMachines(read.sources);
   return decoding.length > 0 ? { machines: [], errors: [...decoding, ...errors] } : { machines, errors };
 }
 
 /** The old side read from Redis; undefined, with one line on stderr and exit code 1, when it cannot be read. */
 async function storedMachine(stored: { redis: string; machine: string; version: number }): Promise<DiffMachine | undefined> {
+  const { readStoredDefinition, StoredDefinitionError } = await storedDefinitions();
   try {
     return { definition: await readStoredDefinition(stored.redis, stored) };
   } catch (error) {
@@ -101,13 +103,13 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .example("$0 diff --redis redis://10.0.0.7:6379 CallQueue@3 specs", "compare with the definition stored in Redis")
       .epilog(epilog) as unknown as Argv<DiffArgs>,
   handler: async (args) => {
-    const { before, after } = sides(args);
+    const { before, after } = await sides(args);
     const oldRead = "paths" in before ? readSpecSources(before.paths) : undefined;
     const newRead = readSpecSources(after);
     const sources = [...(oldRead ? [...oldRead.sources, ...oldRead.undecodable] : []), ...newRead.sources, ...newRead.undecodable];
     const fileCount = (oldRead?.files.length ?? 0) + newRead.files.length;
-    const newSide = machinesOf(newRead);
-    const oldSide = oldRead ? machinesOf(oldRead) : undefined;
+    const newSide = await machinesOf(newRead);
+    const oldSide = oldRead ? await machinesOf(oldRead) : undefined;
     const errors = sortDiagnostics([...(oldSide?.errors ?? []), ...newSide.errors]);
     if (errors.length > 0) {
       process.stdout.write(renderDiagnostics(args.format, errors, sources, fileCount));
@@ -130,6 +132,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
     // A machine only in Redis has no place in any spec: its report goes at the top of the first new file.
     const start = { offset: 0, line: 1, column: 1 };
     const nowhere = { file: newRead.files[0] ?? "", range: { start, end: start } };
+    const { diffMachines } = await import("../diff/diff-machines.js");
     const diagnostics = diffMachines(oldMachines, newSide.machines, nowhere);
     process.stdout.write(renderDiagnostics(args.format, diagnostics, sources, fileCount));
     process.exitCode = hasErrors(diagnostics) || (args.strict && diagnostics.length > 0) ? 1 : 0;

@@ -1,10 +1,7 @@
 // `fsmc graph`: draws a machine of a spec as a Mermaid state diagram or a Graphviz digraph.
 import type { Argv, CommandModule } from "yargs";
 
-import { analyze } from "../check.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics.js";
-import { renderDot } from "../graph/dot.js";
-import { renderMermaid } from "../graph/mermaid.js";
 import { renderText } from "../render/text.js";
 import { readSpecSources } from "./inputs.js";
 import { OperationError } from "./operation-error.js";
@@ -37,7 +34,9 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       .example("$0 graph specs/inbound-ivr.fsm", "print a Mermaid stateDiagram-v2")
       .example("$0 graph specs/inbound-ivr.fsm --format dot | dot -Tsvg > ivr.svg", "render with Graphviz")
       .epilog(epilog) as unknown as Argv<GraphArgs>,
-  handler: (args) => {
+  handler: async (args) => {
+    // Loaded on use: the parser and the renderers are not needed by the other commands.
+    const [{ analyze }, { renderDot }, { renderMermaid }] = await Promise.all([import("../check.js"), import("../graph/dot.js"), import("../graph/mermaid.js")]);
     const { sources, files, diagnostics: decodeDiagnostics } = readSpecSources([args.file]);
     const analysis = hasErrors(decodeDiagnostics) ? { files: [], diagnostics: [] } : analyze(sources);
     const diagnostics = sortDiagnostics([...decodeDiagnostics, ...analysis.diagnostics]);

@@ -6,7 +6,7 @@ import { compileCommand } from "./compile.js";
 import { diffCommand } from "./diff.js";
 import { graphCommand } from "./graph.js";
 import { OperationError } from "./operation-error.js";
-import { fsmcVersion } from "./package-version.js";
+import { fsmcVersion } from "../package-version.js";
 import { UsageError } from "./usage-error.js";
 
 export { OperationError, UsageError };

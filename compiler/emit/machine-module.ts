@@ -125,7 +125,7 @@ export function machineStatements(
     {
       kind: StructureKind.ImportDeclaration,
       isTypeOnly: true,
-      moduleSpecifier: "fsmc/runtime",
+      moduleSpecifier: "@fsmc/runtime",
       namedImports: runtimeTypes.filter((t) => used.has(t)).map((name) => ({ name })),
     },
     typeAlias(

@@ -1,23 +1,13 @@
 // Renders diagnostics as a SARIF 2.1.0 log that GitHub code scanning accepts (one run, every catalog rule).
-import { readFileSync } from "node:fs";
 import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
 import type { Diagnostic } from "../ast.js";
 import { allRules } from "../diagnostics.js";
+import { fsmcManifest } from "../package-version.js";
 
 export const sarifSchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";
 
-interface PackageInfo {
-  name: string;
-  version: string;
-  homepage?: string;
-}
-
-const packageInfo = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as PackageInfo;
-
-/** Where a reader of a code scanning alert learns about the tool. */
-const informationUri = packageInfo.homepage ?? `https://www.npmjs.com/package/${packageInfo.name}`;
 
 export interface SarifRegion {
   startLine: number;
@@ -66,6 +56,9 @@ const ruleIndexByCode = new Map(allRules.map((rule, index) => [rule.code, index]
  * workflow checks out, normally the current directory) and anchored at `%SRCROOT%`, as code scanning expects.
  */
 export function sarifLog(diagnostics: readonly Diagnostic[], root: string = process.cwd()): SarifLog {
+  const packageInfo = fsmcManifest();
+  // Where a reader of a code scanning alert learns about the tool.
+  const informationUri = packageInfo.homepage ?? `https://www.npmjs.com/package/${packageInfo.name}`;
   return {
     $schema: sarifSchemaUri,
     version: "2.1.0",

@@ -25,7 +25,7 @@ function installedProject(version: string): { dir: string; bin: string } {
   const fsmc = join(modules, "fsmc");
   mkdirSync(fsmc, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "call-center", version: "0.0.0", private: true, type: "module" }));
-  for (const folder of ["bin", "compiler", "grammar", "runtime"]) cpSync(join(repoRoot, folder), join(fsmc, folder), { recursive: true });
+  for (const folder of ["bin", "dist"]) cpSync(join(repoRoot, folder), join(fsmc, folder), { recursive: true });
   writeFileSync(join(fsmc, "package.json"), JSON.stringify({ ...manifest, version }, null, 2));
   for (const name of readdirSync(join(repoRoot, "node_modules"))) {
     if (name === ".bin" || name === manifest.name) continue;

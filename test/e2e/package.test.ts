@@ -30,7 +30,7 @@ test.after(() => rmSync(work, { recursive: true, force: true }));
 const consumerSource = `// A project that installed the generated package and implements its handlers.
 import { InboundCall, type InboundCallEvent, type InboundCallHandlers } from "@acme/call-flows";
 import { InboundCall as FromModule } from "@acme/call-flows/inbound-call";
-import type { MachineDefinition, StateOf } from "fsmc/runtime";
+import type { MachineDefinition, StateOf } from "@fsmc/runtime";
 
 const definition: MachineDefinition = FromModule;
 export const states: StateOf<typeof InboundCall>[] = [InboundCall.initial, definition.initial === "Ringing" ? "Ringing" : "Ended"];
@@ -58,17 +58,17 @@ export const handlers: InboundCallHandlers = {
 
 // @ts-expect-error the installed types are exact: "x" is not a key of the IVR
 export const wrong: InboundCallEvent = { type: "Digit", digit: "x" };
-// @ts-expect-error the definition's state type comes through fsmc/runtime's MachineDefinition, not as any
+// @ts-expect-error the definition's state type comes through @fsmc/runtime's MachineDefinition, not as any
 export const notAState: "Nowhere" = InboundCall.initial;
 `;
 
-test("a package compiled with --package packs, installs beside fsmc and type-checks its consumer", async () => {
+test("a package compiled with --package packs, installs beside @fsmc/runtime and type-checks its consumer", async () => {
   const compiled = await runFsmc(["compile", "test/fixtures/emit/inbound-call.fsm", "-o", packageDir, "--package", "@acme/call-flows", "--version", "1.2.3"]);
   assert.is(compiled.code, 0, compiled.stderr);
   const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as Record<string, unknown>;
   assert.is(manifest["type"], "module");
   assert.is(manifest["version"], "1.2.3");
-  assert.ok((manifest["peerDependencies"] as Record<string, string>)["fsmc"], "fsmc is a peer dependency");
+  assert.equal(manifest["peerDependencies"], { "@fsmc/runtime": "^0.1.0" }, "the runtime, alone, is its peer dependency");
   for (const file of ["index.js", "index.d.ts", "inbound-call.js", "inbound-call.d.ts", "README.md"]) assert.ok(readdirSync(packageDir).includes(file), file);
   assert.match(readFileSync(join(packageDir, "README.md"), "utf8"), /```mermaid\nstateDiagram-v2\n/);
 
@@ -80,7 +80,7 @@ test("a package compiled with --package packs, installs beside fsmc and type-che
   mkdirSync(consumerDir);
   writeFileSync(
     join(consumerDir, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "@acme/call-flows": `file:${join(work, tarball)}`, fsmc: `file:${repoRoot}` } }, null, 2),
+    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "@acme/call-flows": `file:${join(work, tarball)}`, "@fsmc/runtime": `file:${join(repoRoot, "runtime")}` } }, null, 2),
   );
   writeFileSync(
     join(consumerDir, "tsconfig.json"),

@@ -1,13 +1,20 @@
 // `fsmc flows inspect|unlock|stuck`: operations on live flows in Redis, for people on call.
 import type { Argv, CommandModule } from "yargs";
 
-import { InvalidFlowIdError } from "../errors.js";
-import { assertFlowId } from "../keys.js";
-import { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers, type FlowInspection } from "../ops.js";
-import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
+import {
+  assertFlowId,
+  DEFAULT_TIMER_SHARDS,
+  deleteLockOnServers,
+  forceUnlock,
+  InvalidFlowIdError,
+  inspectFlow,
+  inspectLockServers,
+  migrateFlows,
+  type FlowInspection,
+} from "@fsmc/runtime/operations";
+
 import { redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
-import { migrateFlows } from "../migrate-flows.js";
 
 interface FlowArgs {
   machine: string;

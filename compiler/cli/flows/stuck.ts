@@ -1,8 +1,8 @@
 // `fsmc flows stuck`: lists flows past their deadline, orphaned queues, hung lock holders, versions no live process runs, and dead-lettered events.
 import type { Argv, CommandModule } from "yargs";
-import { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, type StuckFlows } from "../watchdog.js";
+import { DEFAULT_HOLDER_LIMITS, DEFAULT_TIMER_SHARDS, hungHolderAfterMs, listStuckFlows, type StuckFlows } from "@fsmc/runtime/operations";
+
 import { redisOption, withOpsRedis } from "./ops-connection.js";
-import { DEFAULT_TIMER_SHARDS } from "../timers/store.js";
 
 interface StuckArgs {
   redis: string | undefined;
