@@ -10,6 +10,7 @@ import {
   RedisUnavailableError,
   type RedisUnavailableReason,
 } from "./errors.js";
+import { keyPrefixOption } from "./keys.js";
 
 /** A standalone client or a Cluster client: every flow script touches one hash-tagged slot, so both work. */
 export type FlowRedis = Redis | Cluster;
@@ -33,12 +34,19 @@ export interface Connection {
    * since it was last ready: why a command that timed out meanwhile got no answer.
    */
   lastError: Error | undefined;
+  /**
+   * The `keyPrefix` its ioredis options gave ("" for none), taken out of them: ioredis prefixes
+   * none of the runtime's commands, and the runtime puts it in front of every key it builds (keys.ts KeySpace).
+   */
+  keyPrefix: string;
 }
 
 interface ConnectOptions {
   commandTimeoutMs: number;
   connectTimeoutMs: number;
   offlineQueue?: boolean;
+  /** Names the target in a ConfigurationError: `redis` (the default) or `locks[1]`. */
+  option?: string;
 }
 
 // Keep trying in the background: a Redis that comes back is used again without a restart.
@@ -50,19 +58,33 @@ function clusterNode(node: string | { host: string; port: number }): { host: str
   return { host: url.hostname || "127.0.0.1", port: Number(url.port || 6379) };
 }
 
+/**
+ * Takes `keyPrefix` out of the options of a client just made (from ioredis options, or a URL whose
+ * `?keyPrefix=` lands there), before it builds any command: ioredis then prefixes nothing, and the
+ * runtime prefixes its own keys. ConfigurationError naming `option` for a prefix that is not a string or holds a brace.
+ */
+export function takeKeyPrefix(redis: Redis, option: string): string {
+  const keyPrefix = keyPrefixOption(redis.options.keyPrefix, option);
+  redis.options.keyPrefix = "";
+  return keyPrefix;
+}
+
 export function connect(target: RedisTarget, options: ConnectOptions): Connection {
-  const { commandTimeoutMs, connectTimeoutMs } = options;
+  const { commandTimeoutMs, connectTimeoutMs, option = "redis" } = options;
   if (typeof target === "object" && "cluster" in target) {
     const nodes = target.cluster.map(clusterNode);
+    const { keyPrefix: clusterPrefix, redisOptions: { keyPrefix: nodePrefix, ...redisOptions } = {}, ...clusterOptions } = target.options ?? {};
+    // ioredis takes redisOptions.keyPrefix for the Cluster's when the Cluster has none: so does the runtime.
+    const keyPrefix = keyPrefixOption(clusterPrefix, `FlowRuntime option ${option}.options.keyPrefix`) || keyPrefixOption(nodePrefix, `FlowRuntime option ${option}.options.redisOptions.keyPrefix`);
     const cluster = new Cluster(nodes, {
       lazyConnect: true,
       enableOfflineQueue: options.offlineQueue ?? true,
       clusterRetryStrategy: reconnectDelay,
-      ...target.options,
-      redisOptions: { connectTimeout: connectTimeoutMs, commandTimeout: commandTimeoutMs, ...target.options?.redisOptions },
+      ...clusterOptions,
+      redisOptions: { connectTimeout: connectTimeoutMs, commandTimeout: commandTimeoutMs, ...redisOptions },
     });
     const address = nodes.map((n) => `${n.host}:${n.port}`).join(",");
-    const connection: Connection = { redis: cluster, address, user: target.options?.redisOptions?.username || "default", lastError: undefined };
+    const connection: Connection = { redis: cluster, address, user: redisOptions.username || "default", lastError: undefined, keyPrefix };
     // A node's own failure (refused, TLS, WRONGPASS) says more than the Cluster's "Failed to refresh slots cache".
     cluster.on("node error", (error: unknown) => track(connection, error));
     cluster.on("+node", (node: Redis) => node.on("error", (error: unknown) => track(connection, error)));
@@ -77,9 +99,10 @@ export function connect(target: RedisTarget, options: ConnectOptions): Connectio
     retryStrategy: reconnectDelay,
   };
   const redis = typeof target === "string" ? new Redis(target, common) : new Redis({ ...common, ...target, lazyConnect: true });
+  const keyPrefix = takeKeyPrefix(redis, `FlowRuntime option ${option}${typeof target === "string" ? " (its keyPrefix parameter)" : ".keyPrefix"}`);
   const host = redis.options.host ?? "127.0.0.1";
   const port = redis.options.port ?? 6379;
-  const connection: Connection = { redis, address: `${host}:${port}`, user: redis.options.username || "default", lastError: undefined };
+  const connection: Connection = { redis, address: `${host}:${port}`, user: redis.options.username || "default", lastError: undefined, keyPrefix };
   listen(connection);
   return connection;
 }

@@ -15,7 +15,7 @@ import { advertiseVersions } from "./runners.js";
 import { readFlowHash } from "./flow-hash.js";
 import { Heartbeats } from "./heartbeat.js";
 import { FlowClient, type AnyMachineDefinition, type FlowGateway, type FlowSnapshot, type SendOptions } from "./flow-client.js";
-import { assertFlowId, flowKeys, type FlowKeys, pendingEligibleMs, pendingKey, pendingMember, pendingShard } from "./keys.js";
+import { assertFlowId, KeySpace, type FlowKeys, pendingEligibleMs, pendingMember, pendingShard } from "./keys.js";
 import { FlowLocalLease, RedlockLocks, type Lease } from "./lease.js";
 import { emptyCounters, emptyWatchdogMetrics, type RuntimeMetrics, type WatchdogMetrics } from "./metrics.js";
 import { resolveOptions, timerOption, type ErrorContext, type FlowRuntimeOptions, type RegisterOptions, type ResolvedOptions, type UnhandledEvent } from "./options.js";
@@ -43,6 +43,8 @@ function isProgramError(error: unknown): error is Error {
 export class FlowRuntime {
   private readonly options: ResolvedOptions;
   private readonly connection: Connection;
+  /** Every key this runtime names: the keyPrefix of its ioredis options, taken out of them (connection.ts). */
+  private readonly keys: KeySpace;
   private readonly lockConnections: Connection[];
   private readonly redlock: RedlockLocks | undefined;
   private readonly timerStore: TimerStore;
@@ -91,18 +93,22 @@ export class FlowRuntime {
     const { connectTimeoutMs, replicas, replicationTimeoutMs } = this.options;
     // WAIT blocks for up to its own timeout: the command bound must not cut it short.
     const commandTimeoutMs = replicas > 0 ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
-    this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs });
+    this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs, option: "redis" });
+    this.keys = new KeySpace(this.connection.keyPrefix);
     defineFlowScripts(this.redis);
     const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall } = this.options;
     // On a Cluster a flow's timer shard is another slot than the flow: its commit cannot arm timers there.
     const timersInCommit = !(typeof config.redis === "object" && "cluster" in config.redis);
     this.hotPath = new HotPathScripts(this.redis, { ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall, timersInCommit });
     // Lock servers must fail fast when down (no offline queue): a quorum of the others still decides.
-    this.lockConnections = (config.locks ?? []).map((target) =>
-      connect(target, { commandTimeoutMs: Math.max(100, Math.floor(this.options.lockTtlMs / 4)), connectTimeoutMs, offlineQueue: false }),
+    this.lockConnections = (config.locks ?? []).map((target, i) =>
+      connect(target, { commandTimeoutMs: Math.max(100, Math.floor(this.options.lockTtlMs / 4)), connectTimeoutMs, offlineQueue: false, option: `locks[${i}]` }),
     );
+    // A lock has one name on every lock server: the flow's lock key, in the flows' key space.
+    const lockPrefix = this.lockConnections.findIndex((c) => c.keyPrefix !== "" && c.keyPrefix !== this.keys.prefix);
+    if (lockPrefix >= 0) throw new ConfigurationError(`FlowRuntime option locks[${lockPrefix}].keyPrefix must be that of the redis option (${JSON.stringify(this.keys.prefix)}) or none: a flow's lock has the same name on every lock server`);
     this.redlock = this.lockConnections.length > 0 ? new RedlockLocks(this.lockConnections.map((c) => c.redis), this.options.lockTtlMs) : undefined;
-    this.timerStore = new TimerStore(this.redis, { shards: this.options.timerShards });
+    this.timerStore = new TimerStore(this.redis, { shards: this.options.timerShards, keys: this.keys });
     this.heartbeats = new Heartbeats(Math.max(50, Math.floor(this.options.lockTtlMs / 3)), () => void this.counters.lockLost++);
     const runtime = this;
     this.host = {
@@ -178,7 +184,7 @@ export class FlowRuntime {
     if (this.storedMachines.has(machine)) return undefined;
     let storing = this.storing.get(machine);
     if (!storing) {
-      storing = storeDefinition(this.redis, machine.definition).then(
+      storing = storeDefinition(this.redis, this.keys, machine.definition).then(
         () => {
           this.storedMachines.add(machine);
           this.storing.delete(machine);
@@ -233,12 +239,12 @@ export class FlowRuntime {
     const holdMs = 3 * this.advertiseEveryMs();
     await Promise.all([...this.versions].map(async ([name, registered]) => {
       const runnable = new Set(registered.keys());
-      for (const version of await storedVersions(this.redis, name)) {
+      for (const version of await storedVersions(this.redis, this.keys, name)) {
         if (runnable.has(version)) continue;
         const found = this.machineFor(name, version);
         if (typeof (found instanceof Promise ? await found : found) !== "string") runnable.add(version);
       }
-      await advertiseVersions(this.redis, name, [...runnable], holdMs);
+      await advertiseVersions(this.redis, this.keys, name, [...runnable], holdMs);
     }));
   }
 
@@ -247,7 +253,7 @@ export class FlowRuntime {
     if (!newest) return "the machine is not registered here";
     let definition: MachineDefinition | undefined;
     try {
-      definition = await loadDefinition(this.redis, name, version);
+      definition = await loadDefinition(this.redis, this.keys, name, version);
     } catch (error) {
       this.pinned.delete(`${name}\u0000${version}`);
       throw asRedisError(this.connection, error);
@@ -279,7 +285,7 @@ export class FlowRuntime {
       await waitUntilReachable(this.connection, this.options.connectTimeoutMs);
       stillOpen();
       // Up front, rather than at the first send: the connected user's ACL allows all the runtime runs (one round trip).
-      await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0 });
+      await checkPermissions(this.connection, { machines: [...this.machines.keys()], replicated: this.options.replicas > 0, keys: this.keys });
       stillOpen();
       // Every registered version is stored (or found stored with the same content) before any flow is taken.
       await Promise.all([...this.versions.values()].flatMap((versions) => [...versions.values()].map((m) => this.stored(m))));
@@ -306,6 +312,7 @@ export class FlowRuntime {
     this.timerService.start();
     this.sweeper = new Sweeper({
       redis: this.redis,
+      keys: this.keys,
       shards: this.options.pendingShards,
       intervalMs: this.options.sweepIntervalMs,
       sweep: (machine, flowId, key, member, score, removable) => this.sweep(machine, flowId, key, member, score, removable),
@@ -318,6 +325,7 @@ export class FlowRuntime {
       // A deadline claimed by a process that died is delivered again by the timer service itself once its lease ends.
       graceMs: this.options.timerLeaseMs,
       timerShards: this.options.timerShards,
+      keyPrefix: this.keys.prefix,
       // Redlock mode: the lock lives on the lock servers, never beside the flow.
       ...(this.lockConnections.length > 0 ? { lockServers: this.lockConnections.map((c) => c.redis) } : {}),
       // A holder whose head event waited longer than a healthy one can keep it is hung.
@@ -460,7 +468,7 @@ export class FlowRuntime {
     // Counted rather than tracked as a promise: this runs for every event.
     this.active++;
     try {
-      const keys = flowKeys(name, flowId);
+      const keys = this.keys.flow(name, flowId);
       const registered = this.machines.get(name);
       const processes = this.phase === "running" && registered !== undefined;
       const token = processes && !this.redlock ? this.newToken() : "";
@@ -554,7 +562,7 @@ export class FlowRuntime {
   }
 
   private addPending(name: string, flowId: string, member: string, processes: boolean, now: number): Promise<unknown> {
-    const key = pendingKey(pendingShard(name, flowId, this.options.pendingShards));
+    const key = this.keys.pending(pendingShard(name, flowId, this.options.pendingShards));
     // Sent directly (never held for an auto-pipeline), so it reaches Redis before the enqueue it goes with.
     if (!processes) return sendDirect(this.redis, "zadd", [key, now - pendingEligibleMs(this.options.sweepIntervalMs), member]);
     // Forgetting is always safe (it only costs a ZADD), so the map is bounded by clearing it.
@@ -578,7 +586,7 @@ export class FlowRuntime {
   private async tryProcess(machine: Machine, flowId: string): Promise<"drained" | "busy" | "idle" | "unavailable"> {
     if (!this.redlock || this.phase !== "running") return "idle";
     const name = machine.definition.name;
-    const keys = flowKeys(name, flowId);
+    const keys = this.keys.flow(name, flowId);
     const attempt = await this.redlock.tryAcquire(keys.lock);
     if (attempt.kind === "busy") {
       this.counters.lockContention++;
@@ -610,7 +618,7 @@ export class FlowRuntime {
     const machine = this.machines.get(name);
     if (!machine || this.phase !== "running" || this.draining.has(pendingMember(name, flowId))) return;
     try {
-      if ((await this.redis.llen(flowKeys(name, flowId).queue)) === 0) return;
+      if ((await this.redis.llen(this.keys.flow(name, flowId).queue)) === 0) return;
     } catch (error) {
       this.reportError(asRedisError(this.connection, error), { machine: name, flowId, attempt: 0, phase: "lock" });
       return;
@@ -621,7 +629,7 @@ export class FlowRuntime {
   private async sweep(name: string, flowId: string, key: string, member: string, score: string, removable: boolean): Promise<void> {
     const machine = this.machines.get(name);
     if (!machine || this.phase !== "running" || this.draining.has(member)) return;
-    const keys = flowKeys(name, flowId);
+    const keys = this.keys.flow(name, flowId);
     if (this.redlock) {
       if ((await this.redis.llen(keys.queue)) === 0) {
         if (removable) await removePending(this.redis, key, member, score);
@@ -655,7 +663,7 @@ export class FlowRuntime {
     assertFlowId(flowId);
     let hash: Record<string, string>;
     try {
-      hash = await this.redis.hgetall(flowKeys(name, flowId).state);
+      hash = await this.redis.hgetall(this.keys.flow(name, flowId).state);
     } catch (error) {
       throw asRedisError(this.connection, error);
     }

@@ -8,7 +8,7 @@ export type { ClusterTarget, RedisTarget } from "./connection.js";
 export type { RuntimeCounters, RuntimeMetrics, WatchdogMetrics } from "./metrics.js";
 export type { TimerServiceStats } from "./timers/index.js";
 export { inspectFlow, forceUnlock } from "./ops.js";
-export type { FlowInspection } from "./ops.js";
+export type { FlowInspection, FlowOpsOptions } from "./ops.js";
 export { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, startWatchdog } from "./watchdog.js";
 export type { DeadLetteredFlow, HolderLimits, HungHolder, OrphanedQueue, PastDeadlineFlow, StuckFlows, StuckFlowsOptions, WatchdogOptions } from "./watchdog.js";
 export {

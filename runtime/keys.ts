@@ -1,5 +1,8 @@
-// The Redis key names of one flow (all sharing one hash tag) and of the pending index, and flow id validation.
-import { InvalidFlowIdError } from "./errors.js";
+// The Redis key names of one flow (all sharing one hash tag) and of the pending index, the key space a prefix puts them in, and flow id validation.
+import { definitionsKey } from "./definition-store.js";
+import { ConfigurationError, InvalidFlowIdError } from "./errors.js";
+import { runnersKey } from "./runners.js";
+import { timerShardKey } from "./timers/member.js";
 
 export const MAX_FLOW_ID_LENGTH = 200;
 
@@ -16,9 +19,88 @@ export interface FlowKeys {
   deadLetters: string;
 }
 
-export function flowKeys(machine: string, flowId: string): FlowKeys {
-  const base = `fsm:{${machine}:${flowId}}`;
+/** The keys of one flow; `prefix` is that of its key space (KeySpace.flow). */
+export function flowKeys(machine: string, flowId: string, prefix = ""): FlowKeys {
+  const base = `${prefix}fsm:{${machine}:${flowId}}`;
   return { state: `${base}:s`, queue: `${base}:q`, lock: `${base}:lock`, seen: `${base}:seen`, deadLetters: `${base}:dlq` };
+}
+
+/**
+ * Where the runtime's keys live: every key it builds starts with `prefix` ("" by default), the
+ * `keyPrefix` of its ioredis options. ioredis never prefixes anything itself (connection.ts takes
+ * the option out of the clients it opens: commands sent as built and SCAN patterns would bypass
+ * it), so the runtime puts the prefix in front of each key it names, and Lua scripts get their
+ * keys (KEYS) from it. A prefix has no braces, so every key keeps its hash tag. One per runtime
+ * (or operation), made from its options: runtimes with different prefixes share a process.
+ */
+export class KeySpace {
+  readonly prefix: string;
+
+  /** `option` names where the prefix came from, for the ConfigurationError of one that is not a string or holds a brace. */
+  constructor(prefix: unknown = "", option = "keyPrefix") {
+    this.prefix = keyPrefixOption(prefix, option);
+  }
+
+  /** `name` (a key name as the functions of this module and its neighbours build it) in this key space. */
+  key(name: string): string {
+    return this.prefix + name;
+  }
+
+  flow(machine: string, flowId: string): FlowKeys {
+    return flowKeys(machine, flowId, this.prefix);
+  }
+
+  pending(shard: number): string {
+    return this.prefix + pendingKey(shard);
+  }
+
+  timers(machine: string, shard: number): string {
+    return this.prefix + timerShardKey(machine, shard);
+  }
+
+  definitions(machine: string): string {
+    return this.prefix + definitionsKey(machine);
+  }
+
+  runners(machine: string): string {
+    return this.prefix + runnersKey(machine);
+  }
+
+  /** A SCAN MATCH (or ACL key) pattern: the prefix, its glob characters escaped, then `pattern`. */
+  pattern(pattern: string): string {
+    return this.prefix.replace(/[*?[\]\\]/g, "\\$&") + pattern;
+  }
+
+  /** A key found in Redis without the prefix; undefined for a key outside this key space. */
+  local(key: string): string | undefined {
+    return key.startsWith(this.prefix) ? key.slice(this.prefix.length) : undefined;
+  }
+}
+
+/** The runtime's keys with no prefix. */
+export const UNPREFIXED = new KeySpace();
+
+/**
+ * The key space of an operation on a client it is given (`listStuckFlows`, `inspectFlow`, …): its
+ * `keyPrefix` option. A client that prefixes keys itself is refused, since SCAN patterns and the
+ * commands the runtime sends as built would bypass its prefix.
+ */
+export function keySpaceOf(clients: readonly { options?: { keyPrefix?: unknown } }[], keyPrefix: unknown, option: string): KeySpace {
+  for (const client of clients) {
+    const own = client.options?.keyPrefix;
+    if (own !== undefined && own !== null && own !== "") {
+      throw new ConfigurationError(`${option}: an ioredis client given has its own keyPrefix ${JSON.stringify(String(own))}; give clients without one, and the prefix as keyPrefix`);
+    }
+  }
+  return new KeySpace(keyPrefix, option);
+}
+
+/** A `keyPrefix` option as the key space takes it ("" for none); ConfigurationError naming `option` otherwise. */
+export function keyPrefixOption(value: unknown, option: string): string {
+  if (value === undefined || value === null || value === "") return "";
+  if (typeof value !== "string") throw new ConfigurationError(`${option} must be a string, got ${Buffer.isBuffer(value) ? "a Buffer" : typeof value}`);
+  if (/[{}]/.test(value)) throw new ConfigurationError(`${option} must not contain '{' or '}' (they would change the hash tags of the runtime's keys), got ${JSON.stringify(value)}`);
+  return value;
 }
 
 /** Throws InvalidFlowIdError unless the id can sit inside a hash tag and a timer member unharmed. */

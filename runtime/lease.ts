@@ -1,8 +1,10 @@
 // A processor's hold on one flow: its fencing epoch, the token the commit script checks, heartbeat and release.
+/// <reference path="./redlock.d.ts" />
+import Redlock, { ResourceLockedError, type Lock } from "redlock";
+
 import type { FlowRedis } from "./connection.js";
 
 import { LockUnavailableError } from "./errors.js";
-import { Redlock, ResourceLockedError, type Lock } from "./redlock-package.js";
 import type { FlowKeys } from "./keys.js";
 import { extendLock, releaseLock } from "./scripts.js";
 

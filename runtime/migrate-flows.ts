@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { MachineDefinition } from "./definition.js";
 import { loadDefinition, storedVersions } from "./definition-store.js";
 import { FLOW_FIELDS } from "./flow-hash.js";
-import { flowKeys, pendingKey, pendingMember, pendingShard } from "./keys.js";
+import { keySpaceOf, pendingMember, pendingShard, type KeySpace } from "./keys.js";
 import { queueEvent } from "./scripts.js";
 
 export interface MigrateFlowsOptions {
@@ -17,6 +17,8 @@ export interface MigrateFlowsOptions {
   pendingShards: number;
   /** SCAN COUNT hint. */
   scanCount?: number;
+  /** The runtimes' keyPrefix (the `keyPrefix` of their ioredis options); default none. */
+  keyPrefix?: string;
 }
 
 export interface MigrateFlowsReport {
@@ -32,10 +34,10 @@ export interface MigrateFlowsReport {
 }
 
 /** The target definition: `to`, or the newest stored version that migrates flows of `from`. */
-async function target(redis: Redis, machine: string, from: number, to: number | undefined): Promise<MachineDefinition | string> {
-  const versions = to !== undefined ? [to] : (await storedVersions(redis, machine)).filter((v) => v > from).reverse();
+async function target(redis: Redis, keys: KeySpace, machine: string, from: number, to: number | undefined): Promise<MachineDefinition | string> {
+  const versions = to !== undefined ? [to] : (await storedVersions(redis, keys, machine)).filter((v) => v > from).reverse();
   for (const version of versions) {
-    const definition = await loadDefinition(redis, machine, version);
+    const definition = await loadDefinition(redis, keys, machine, version);
     if (definition?.migrations?.some((m) => m.from === from)) return definition;
     if (to !== undefined) return definition ? `version ${to} of ${machine} has no 'migrate from ${from}' block` : `no definition of ${machine} version ${to} is stored in Redis`;
   }
@@ -52,16 +54,18 @@ async function target(redis: Redis, machine: string, from: number, to: number | 
  */
 export async function migrateFlows(redis: Redis, options: MigrateFlowsOptions): Promise<MigrateFlowsReport | string> {
   const { machine, from } = options;
-  const definition = await target(redis, machine, from, options.to);
+  const keys = keySpaceOf([redis], options.keyPrefix, "migrateFlows option keyPrefix");
+  const definition = await target(redis, keys, machine, from, options.to);
   if (typeof definition === "string") return definition;
   const block = definition.migrations!.find((m) => m.from === from)!;
   const report: MigrateFlowsReport = { machine, from, to: definition.version, queued: [], unmapped: [], otherVersions: 0 };
-  const prefix = `fsm:{${machine}:`;
+  // Machine names are identifiers: nothing in them needs escaping in a pattern.
+  const prefix = keys.key(`fsm:{${machine}:`);
   let cursor = "0";
   do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*}:s`, "COUNT", options.scanCount ?? 500);
+    const [next, found] = await redis.scan(cursor, "MATCH", keys.pattern(`fsm:{${machine}:*}:s`), "COUNT", options.scanCount ?? 500);
     cursor = next;
-    for (const key of keys) {
+    for (const key of found) {
       const flowId = key.slice(prefix.length, -"}:s".length);
       const [state, version, ended] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.machineVersion, FLOW_FIELDS.ended);
       if (state == null || ended != null) continue;
@@ -76,11 +80,11 @@ export async function migrateFlows(redis: Redis, options: MigrateFlowsOptions): 
       }
       // No event id: one costs the flow's remembered ids (and their window), and a second run must queue
       // again in case a process of an older version took the first event (it only drops it).
-      const reply = await queueEvent(redis, flowKeys(machine, flowId), "", JSON.stringify({ type: "fsm.migrate" }), 1, 1);
+      const reply = await queueEvent(redis, keys.flow(machine, flowId), "", JSON.stringify({ type: "fsm.migrate" }), 1, 1);
       if (reply.kind !== "queued") continue;
       // Listed after it is queued (a sweep in between must not find the queue empty and drop the entry),
       // eligible for the sweeper at once, like the entry of a sender that does not drain.
-      await redis.zadd(pendingKey(pendingShard(machine, flowId, options.pendingShards)), 0, pendingMember(machine, flowId));
+      await redis.zadd(keys.pending(pendingShard(machine, flowId, options.pendingShards)), 0, pendingMember(machine, flowId));
       report.queued.push(flowId);
     }
   } while (cursor !== "0");

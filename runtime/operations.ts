@@ -1,7 +1,8 @@
 // `@fsmc/runtime/operations`: what operators' tools (the `fsmc flows` commands among them) use on live flows,
 // without loading the runtime that processes them.
-export { InvalidFlowIdError } from "./errors.js";
-export { assertFlowId, MAX_FLOW_ID_LENGTH } from "./keys.js";
+export { ConfigurationError, InvalidFlowIdError } from "./errors.js";
+export { assertFlowId, KeySpace, keyPrefixOption, MAX_FLOW_ID_LENGTH } from "./keys.js";
+export { takeKeyPrefix } from "./connection.js";
 export { deleteLockOnServers, forceUnlock, inspectFlow, inspectLockServers } from "./ops.js";
 export type { FlowInspection } from "./ops.js";
 export { DEFAULT_TIMER_SHARDS } from "./timers/store.js";

@@ -2,7 +2,7 @@
 import type { Redis } from "ioredis";
 
 import { readFlowHash } from "./flow-hash.js";
-import { flowKeys } from "./keys.js";
+import { keySpaceOf, type KeySpace } from "./keys.js";
 import { unpackArmed } from "./timers/packed.js";
 import type { ArmedTimer } from "./timers/types.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
@@ -47,9 +47,17 @@ export interface LockServerView {
   error?: string;
 }
 
+/** Where a flow lives and how its timers are sharded: the runtimes' `timerShards` and `keyPrefix` options. */
+export interface FlowOpsOptions {
+  /** The runtimes' timerShards (it names the shard of each timer); default 4. */
+  timerShards?: number;
+  /** The runtimes' keyPrefix (the `keyPrefix` of their ioredis options); default none. */
+  keyPrefix?: string;
+}
+
 /** Reads the flow's lock key on each Redlock lock server (the value is redlock's random token). */
-export async function inspectLockServers(servers: readonly { name: string; redis: Redis }[], machine: string, flowId: string): Promise<LockServerView[]> {
-  const key = flowKeys(machine, flowId).lock;
+export async function inspectLockServers(servers: readonly { name: string; redis: Redis }[], keys: KeySpace, machine: string, flowId: string): Promise<LockServerView[]> {
+  const key = keys.flow(machine, flowId).lock;
   return Promise.all(
     servers.map(async ({ name, redis }) => {
       try {
@@ -63,17 +71,19 @@ export async function inspectLockServers(servers: readonly { name: string; redis
 }
 
 /** Redlock mode: deletes the flow's lock key on every lock server that answers; returns how many held it. */
-export async function deleteLockOnServers(servers: readonly { redis: Redis }[], machine: string, flowId: string): Promise<number> {
-  const key = flowKeys(machine, flowId).lock;
+export async function deleteLockOnServers(servers: readonly { redis: Redis }[], keys: KeySpace, machine: string, flowId: string): Promise<number> {
+  const key = keys.flow(machine, flowId).lock;
   const deleted = await Promise.all(servers.map(({ redis }) => redis.del(key).catch(() => 0)));
   return deleted.reduce((n, d) => n + d, 0);
 }
 
 const parse = (text: string | undefined): unknown => (text === undefined || text === "" ? undefined : JSON.parse(text));
 
-/** Reads everything about one flow. `timerShards` must be the runtimes' (it names the shard of each timer). */
-export async function inspectFlow(redis: Redis, machine: string, flowId: string, timerShards = DEFAULT_TIMER_SHARDS): Promise<FlowInspection> {
-  const keys = flowKeys(machine, flowId);
+/** Reads everything about one flow. `timerShards` (or `options.timerShards`) and `options.keyPrefix` must be the runtimes'. */
+export async function inspectFlow(redis: Redis, machine: string, flowId: string, options: number | FlowOpsOptions = {}): Promise<FlowInspection> {
+  const { timerShards = DEFAULT_TIMER_SHARDS, keyPrefix } = typeof options === "number" ? { timerShards: options } : options;
+  const space = keySpaceOf([redis], keyPrefix, "inspectFlow option keyPrefix");
+  const keys = space.flow(machine, flowId);
   const [hash, pttl, queue, holder, lockTtl, deadLetters] = await Promise.all([
     redis.hgetall(keys.state),
     redis.pttl(keys.state),
@@ -84,7 +94,7 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
   ]);
   const flow = readFlowHash(hash);
   // The flow hash keeps no due time per timer (every byte there is paid by each idle flow): its shard's score is it.
-  const timers = flow ? unpackArmed(machine, flowId, flow.timers, timerShards, flow.state) : [];
+  const timers = flow ? unpackArmed(space, machine, flowId, flow.timers, timerShards, flow.state) : [];
   const scores = await Promise.all(timers.map((t) => redis.zscore(t.key, t.member)));
   timers.forEach((t, i) => {
     const score = scores[i];
@@ -108,7 +118,7 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
           updated: flow.updated,
           entry: flow.entry,
           timers,
-          deadline: unpackArmed(machine, flowId, flow.deadline, timerShards)[0],
+          deadline: unpackArmed(space, machine, flowId, flow.deadline, timerShards)[0],
           expiresInMs: pttl > 0 ? pttl : undefined,
         }
       : {}),
@@ -119,7 +129,8 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
 }
 
 /** Bumps the epoch (a zombie holder's commit is then refused) and deletes the lock. */
-export async function forceUnlock(redis: Redis, machine: string, flowId: string): Promise<{ exists: boolean; epoch: number; deleted: boolean }> {
-  const { epoch, deleted } = await unlockFlow(redis, flowKeys(machine, flowId));
+export async function forceUnlock(redis: Redis, machine: string, flowId: string, options: Pick<FlowOpsOptions, "keyPrefix"> = {}): Promise<{ exists: boolean; epoch: number; deleted: boolean }> {
+  const keys = keySpaceOf([redis], options.keyPrefix, "forceUnlock option keyPrefix").flow(machine, flowId);
+  const { epoch, deleted } = await unlockFlow(redis, keys);
   return { exists: epoch >= 0, epoch, deleted };
 }

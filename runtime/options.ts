@@ -54,9 +54,17 @@ export interface CommitInfo {
 }
 
 export interface FlowRuntimeOptions {
-  /** The flows' Redis: a URL (`redis://host:port`), ioredis options, or `{ cluster: [seed nodes] }` for a Redis Cluster. */
+  /**
+   * The flows' Redis: a URL (`redis://host:port`), ioredis options, or `{ cluster: [seed nodes] }` for a Redis Cluster.
+   * Its `keyPrefix` (of the ioredis options, of a Cluster's options or their redisOptions, or a URL's `?keyPrefix=`)
+   * namespaces the runtime: every key it uses starts with it, and runtimes with other prefixes share the Redis without
+   * seeing each other's flows. A string without `{` or `}` (ConfigurationError otherwise).
+   */
   redis: RedisTarget;
-  /** Redlock mode: independent Redis masters for the processor lock (quorum). Absent: the lock lives beside the flow. */
+  /**
+   * Redlock mode: independent Redis masters for the processor lock (quorum). Absent: the lock lives beside the flow.
+   * The locks are named in the flows' key space; a lock server's own `keyPrefix`, if any, must be the same.
+   */
   locks?: readonly (string | RedisOptions)[];
   /** Processor lock time to live; a heartbeat extends it while actions run. Default 10 000. */
   lockTtlMs?: number;

@@ -3,10 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { asRedisError, type Connection } from "./connection.js";
 import { RedisPermissionError } from "./errors.js";
-import { definitionsKey } from "./definition-store.js";
-import { flowKeys, pendingKey } from "./keys.js";
-import { runnersKey } from "./runners.js";
-import { timerShardKey } from "./timers/member.js";
+import { flowKeys, type KeySpace } from "./keys.js";
 
 const checkScript = readFileSync(new URL("./lua/check-permissions.lua", import.meta.url), "utf8");
 
@@ -51,6 +48,8 @@ export interface PermissionNeeds {
   machines: readonly string[];
   /** `consistency: "replicated"`: WAIT is needed too. */
   replicated: boolean;
+  /** The runtime's key space: the keys checked, and the patterns an error names, start with its prefix. */
+  keys: KeySpace;
 }
 
 /** Every command the runtime needs, by name (README's "Redis permissions" lists the same). */
@@ -70,21 +69,22 @@ interface KeyFamily {
 
 const PROBE_ID = "fsmc-permission-check";
 
-function keyFamilies(machines: readonly string[]): KeyFamily[] {
+function keyFamilies(space: KeySpace, machines: readonly string[]): KeyFamily[] {
   const family = (key: string, pattern: string, lines: readonly string[]): KeyFamily => ({
     key,
     pattern,
     lines: [...scriptLines(key), ...lines.map((line) => line.split(" ").map((word) => (word === KEY ? key : word)))],
   });
-  const families = [family(pendingKey(0), "fsm:pending:{*}", PER_KEY.pending)];
+  // The patterns as an ACL takes them: the prefix with its glob characters escaped.
+  const families = [family(space.pending(0), space.pattern("fsm:pending:{*}"), PER_KEY.pending)];
   for (const machine of machines.length > 0 ? machines : [PROBE_ID]) {
     const shown = machines.length > 0 ? machine : "*";
-    const keys = flowKeys(machine, PROBE_ID);
-    const patterns = flowKeys(shown, "*");
+    const keys = space.flow(machine, PROBE_ID);
+    const patterns = flowKeys(shown, "*", space.pattern(""));
     for (const kind of ["state", "queue", "lock", "seen", "deadLetters"] as const) families.push(family(keys[kind], patterns[kind], PER_KEY[kind]));
-    families.push(family(timerShardKey(machine, 0), `fsm:timers:{${shown}:*}`, PER_KEY.timers));
-    families.push(family(definitionsKey(machine), `fsm:def:{${shown}}`, PER_KEY.definitions));
-    families.push(family(runnersKey(machine), `fsm:runners:{${shown}}`, PER_KEY.runners));
+    families.push(family(space.timers(machine, 0), space.pattern(`fsm:timers:{${shown}:*}`), PER_KEY.timers));
+    families.push(family(space.definitions(machine), space.pattern(`fsm:def:{${shown}}`), PER_KEY.definitions));
+    families.push(family(space.runners(machine), space.pattern(`fsm:runners:{${shown}}`), PER_KEY.runners));
   }
   return families;
 }
@@ -97,7 +97,7 @@ function keyFamilies(machines: readonly string[]): KeyFamily[] {
  */
 export async function checkPermissions(connection: Connection, needs: PermissionNeeds): Promise<void> {
   const alone = [...keyless(needs.replicated), ...scriptLines(undefined)];
-  const families = keyFamilies(needs.machines);
+  const families = keyFamilies(needs.keys, needs.machines);
   const keyed = families.flatMap((family) => family.lines.map((line) => ({ family, command: line[0]! })));
   const lines = [...alone, ...families.flatMap((family) => family.lines)];
   const args = lines.flatMap((words) => [String(words.length), ...words]);

@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 
 import type { FlowRedis } from "./connection.js";
 import { DirectScript } from "./direct-command.js";
+import type { KeySpace } from "./keys.js";
 
-/** `fsm:runners:{<machine>}`: a sorted set of versions, each scored with the Redis time until which some live process said it runs it. */
+/** `fsm:runners:{<machine>}` (in a key space: KeySpace.runners): a sorted set of versions, each scored with the Redis time until which some live process said it runs it. */
 export function runnersKey(machine: string): string {
   return `fsm:runners:{${machine}}`;
 }
@@ -12,13 +13,13 @@ export function runnersKey(machine: string): string {
 const advertiseScript = new DirectScript(readFileSync(new URL("./lua/advertise.lua", import.meta.url), "utf8"));
 
 /** Says, for `holdMs`, that this process runs these versions of `machine`. */
-export async function advertiseVersions(redis: FlowRedis, machine: string, versions: readonly number[], holdMs: number): Promise<void> {
+export async function advertiseVersions(redis: FlowRedis, keys: KeySpace, machine: string, versions: readonly number[], holdMs: number): Promise<void> {
   if (versions.length === 0) return;
-  await advertiseScript.call(redis, ["", 1, runnersKey(machine), Math.round(holdMs), ...versions]);
+  await advertiseScript.call(redis, ["", 1, keys.runners(machine), Math.round(holdMs), ...versions]);
 }
 
 /** The versions of `machine` some live process runs now (`nowMs`: Redis time). */
-export async function runnableVersions(redis: FlowRedis, machine: string, nowMs: number): Promise<Set<number>> {
-  const members = await redis.zrangebyscore(runnersKey(machine), nowMs, "+inf");
+export async function runnableVersions(redis: FlowRedis, keys: KeySpace, machine: string, nowMs: number): Promise<Set<number>> {
+  const members = await redis.zrangebyscore(keys.runners(machine), nowMs, "+inf");
   return new Set(members.map(Number));
 }

@@ -1,10 +1,12 @@
 // The sweeper: finds flows in the pending index whose queue has events and whose owner is gone, and hands them to the runtime.
 import type { FlowRedis } from "./connection.js";
 
-import { parsePendingMember, pendingEligibleMs, pendingKey } from "./keys.js";
+import { parsePendingMember, pendingEligibleMs, type KeySpace } from "./keys.js";
 
 export interface SweepHost {
   readonly redis: FlowRedis;
+  /** Where the pending index lives (the runtime's keyPrefix). */
+  readonly keys: KeySpace;
   readonly shards: number;
   readonly intervalMs: number;
   /**
@@ -56,7 +58,7 @@ export class Sweeper {
     const olderThan = now - this.host.intervalMs;
     const eligible = now - pendingEligibleMs(this.host.intervalMs);
     for (let shard = 0; shard < this.host.shards && !this.stopped; shard++) {
-      const key = pendingKey(shard);
+      const key = this.host.keys.pending(shard);
       let reply: string[];
       try {
         reply = await this.host.redis.zrangebyscore(key, "-inf", eligible, "WITHSCORES", "LIMIT", 0, PER_SHARD);

@@ -1,6 +1,7 @@
 // The watchdog: finds flows past their deadline, queues nobody drains, holders that stopped making progress and dead-lettered events, and redelivers overdue deadlines.
 import type { Cluster, Redis } from "ioredis";
 import { FLOW_FIELDS } from "./flow-hash.js";
+import { keySpaceOf, type KeySpace } from "./keys.js";
 import { runnableVersions } from "./runners.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 import { unpackArmed } from "./timers/packed.js";
@@ -98,6 +99,8 @@ export interface StuckFlowsOptions {
   timerShards?: number;
   /** SCAN COUNT hint. */
   scanCount?: number;
+  /** The runtimes' keyPrefix (the `keyPrefix` of their ioredis options): only keys that start with it are scanned, and every key read starts with it. */
+  keyPrefix?: string;
 }
 
 type WatchdogRedis = Redis | Cluster;
@@ -128,13 +131,13 @@ export function hungHolderAfterMs(o: HolderLimits): number {
 
 const FLOW_KEY = /^fsm:\{([A-Za-z_][A-Za-z0-9_]*):(.*)\}:(s|dlq)$/s;
 
-/** Every flow state hash and dead-letter list, by SCAN over each master (a cluster has several). Never on a hot path. */
-async function* scanFlowKeys(redis: WatchdogRedis, count: number): AsyncGenerator<string[]> {
+/** Every flow state hash and dead-letter list of the key space, by SCAN over each master (a cluster has several). Never on a hot path. */
+async function* scanFlowKeys(redis: WatchdogRedis, space: KeySpace, count: number): AsyncGenerator<string[]> {
   const nodes: Redis[] = "nodes" in redis && typeof redis.nodes === "function" && (redis as Cluster).isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
   for (const node of nodes) {
     let cursor = "0";
     do {
-      const [next, keys] = await node.scan(cursor, "MATCH", "fsm:{*}:[sd]*", "COUNT", count);
+      const [next, keys] = await node.scan(cursor, "MATCH", space.pattern("fsm:{*}:[sd]*"), "COUNT", count);
       cursor = next;
       if (keys.length > 0) yield keys;
     } while (cursor !== "0");
@@ -155,11 +158,11 @@ function parseJson(text: string): unknown {
 }
 
 /** The flow hash's `deadline`: packed (TimerStore.pack) or an ArmedTimer as JSON. */
-function parseDeadline(text: string | null | undefined, machine: string, flowId: string, shards: number): (ArmedTimer & { due: number }) | undefined {
+function parseDeadline(text: string | null | undefined, keys: KeySpace, machine: string, flowId: string, shards: number): (ArmedTimer & { due: number }) | undefined {
   if (!text) return undefined;
   let value: Partial<ArmedTimer> | undefined;
   try {
-    value = unpackArmed(machine, flowId, text, shards)[0];
+    value = unpackArmed(keys, machine, flowId, text, shards)[0];
   } catch {
     return undefined;
   }
@@ -193,6 +196,7 @@ async function readLock(redis: WatchdogRedis, lockKey: string, lockServers: read
 
 /** Lists flows that need an operator (or the watchdog's redelivery): past their deadline, orphaned queues, hung holders, dead letters. */
 export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOptions = {}): Promise<StuckFlows> {
+  const space = keySpaceOf([redis, ...(options.lockServers ?? [])], options.keyPrefix, "listStuckFlows option keyPrefix");
   const lockTtlMs = options.lockTtlMs ?? DEFAULT_HOLDER_LIMITS.lockTtlMs;
   const hungAfterMs = options.hungAfterMs ?? hungHolderAfterMs({ ...DEFAULT_HOLDER_LIMITS, lockTtlMs });
   const graceMs = options.graceMs ?? 5_000;
@@ -205,17 +209,17 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   const runners = new Map<string, Promise<Set<number>>>();
   const runnable = (machine: string) => {
     let found = runners.get(machine);
-    if (!found) runners.set(machine, (found = runnableVersions(redis, machine, at)));
+    if (!found) runners.set(machine, (found = runnableVersions(redis, space, machine, at)));
     return found;
   };
 
-  for await (const keys of scanFlowKeys(redis, options.scanCount ?? 1_000)) {
+  for await (const keys of scanFlowKeys(redis, space, options.scanCount ?? 1_000)) {
     await Promise.all(
       keys.map(async (key) => {
-        const match = FLOW_KEY.exec(key);
+        const match = FLOW_KEY.exec(space.local(key) ?? "");
         if (!match) return;
         const [, machine, flowId, suffix] = match as unknown as [string, string, string, "s" | "dlq"];
-        const base = `fsm:{${machine}:${flowId}}`;
+        const flow = space.flow(machine, flowId);
         if (suffix === "dlq") {
           const records = await redis.lrange(key, 0, -1);
           if (records.length > 0) result.deadLettered.push({ machine, flowId, events: records.map(parseJson) });
@@ -223,16 +227,16 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
         }
         const [state, ended, deadlinePacked, follows] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.ended, FLOW_FIELDS.deadline, FLOW_FIELDS.machineVersion);
         if (state === null || ended !== null) return;
-        const deadline = parseDeadline(deadlinePacked, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
+        const deadline = parseDeadline(deadlinePacked, space, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
           // NX: a deadline still in its shard is due or leased to a live claimer already; only a lost one is put back.
           const redelivered = options.redeliver === true && (await redis.zadd(deadline.key, "NX", at, deadline.member)) === 1;
           result.pastDeadline.push({ machine, flowId, state: state ?? "", due: deadline.due, overdueMs: at - deadline.due, redelivered });
         }
-        const [queued, head] = await Promise.all([redis.llen(`${base}:q`), redis.lindex(`${base}:q`, 0)]);
+        const [queued, head] = await Promise.all([redis.llen(flow.queue), redis.lindex(flow.queue, 0)]);
         if (queued === 0 || !head) return;
         // The lock is read only for flows with queued events: few, next to the keys scanned.
-        const lock = await readLock(redis, `${base}:lock`, options.lockServers);
+        const lock = await readLock(redis, flow.lock, options.lockServers);
         const record = parseJson(head) as { seq?: unknown; at?: unknown; event?: { type?: unknown } } | null;
         const waitedMs = typeof record?.at === "number" ? at - record.at : Number.POSITIVE_INFINITY;
         const version = Number(follows ?? 0);
@@ -289,6 +293,8 @@ export interface WatchdogOptions extends StuckFlowsOptions {
  * that waits for a scan in progress.
  */
 export function startWatchdog(redis: WatchdogRedis, options: WatchdogOptions = {}): () => Promise<void> {
+  // A keyPrefix the scans would refuse is refused now.
+  keySpaceOf([redis, ...(options.lockServers ?? [])], options.keyPrefix, "startWatchdog option keyPrefix");
   const intervalMs = options.intervalMs ?? 60_000;
   let running: Promise<void> | undefined;
   let stopped = false;

@@ -1,9 +1,8 @@
 // Baseline "naive": the hand-written pattern — per event, Redlock acquire, GET state, transition, SET state, release.
 import { Redis } from "ioredis";
+import Redlock from "redlock";
 import { EVENTS_PER_FLOW, benchCallStartContext } from "../support/bench-call.js";
 import { applyBenchCallEvent, initialBenchCallRecord, type BenchCallRecord } from "../support/bench-call-transition.js";
-// The runtime's loader: tsx resolves a plain "redlock" import to the package's .d.ts through tsconfig `paths`.
-import { Redlock } from "../../runtime/redlock-package.js";
 import type { CommittedListener, FlowDriver, FlowDriverFactory } from "../support/flow-driver.js";
 
 const LOCK_TTL_MS = 5_000;

@@ -1,5 +1,6 @@
 // The compact text a flow hash keeps for its armed timers: the entry token and each timer's relative id, from which their members follow.
-import { legacyTimerShardKey, MEMBER_SEPARATOR, decodeTimerMember, timerIdIn, timerMember, timerShard, timerShardKey } from "./member.js";
+import type { KeySpace } from "../keys.js";
+import { legacyTimerShardKey, MEMBER_SEPARATOR, decodeTimerMember, timerIdIn, timerMember, timerShard } from "./member.js";
 import type { ArmedTimer } from "./types.js";
 
 /** Record separator between timers; the first field is the entry token they share. */
@@ -43,25 +44,25 @@ export function entryOfPacked(packed: string): string {
 }
 
 /** A timer of the layout before, as JSON: it has a shard but no key (its set was `fsm:timers:{<shard>}`). */
-function fromJson(value: ArmedTimer): ArmedTimer {
-  return value.key === undefined ? { ...value, key: legacyTimerShardKey(value.shard) } : value;
+function fromJson(keys: KeySpace, value: ArmedTimer): ArmedTimer {
+  return value.key === undefined ? { ...value, key: keys.key(legacyTimerShardKey(value.shard)) } : value;
 }
 
 /**
- * Rebuilds the armed timers of a flow from its packed value; [] for "" or "-" (nothing armed).
+ * Rebuilds the armed timers of a flow from its packed value, their sets in `keys`; [] for "" or "-" (nothing armed).
  * `state` is the flow hash's state: with it a timer's `id` is whole, without it relative to the state
  * (which is all cancelling needs). A layout-before value gives back its timers where they were
  * stored then (old members in `fsm:timers:{<shard>}`), so cancelling still removes them.
  */
-export function unpackArmed(machine: string, flowId: string, packed: string, shards: number, state?: string): ArmedTimer[] {
+export function unpackArmed(keys: KeySpace, machine: string, flowId: string, packed: string, shards: number, state?: string): ArmedTimer[] {
   if (packed === "" || packed === NOTHING_ARMED) return [];
-  if (packed.startsWith("[")) return (JSON.parse(packed) as ArmedTimer[]).map(fromJson);
-  if (packed.startsWith("{")) return [fromJson(JSON.parse(packed) as ArmedTimer)];
+  if (packed.startsWith("[")) return (JSON.parse(packed) as ArmedTimer[]).map((timer) => fromJson(keys, timer));
+  if (packed.startsWith("{")) return [fromJson(keys, JSON.parse(packed) as ArmedTimer)];
   // A state entered without timers records just its entry token: nothing to unpack (the common case).
   if (!packed.includes(RECORD_SEPARATOR)) return [];
   const [entry, ...records] = packed.split(RECORD_SEPARATOR) as [string, ...string[]];
   const shard = timerShard(machine, flowId, shards);
-  const key = timerShardKey(machine, shard);
+  const key = keys.timers(machine, shard);
   return records.map((record): ArmedTimer => {
     if (record.startsWith(MEMBER_SEPARATOR)) {
       return { id: "deadline", due: parseInt(record.slice(1), 36), member: timerMember(flowId, entry, undefined), key, shard, kind: "deadline" };
@@ -70,7 +71,7 @@ export function unpackArmed(machine: string, flowId: string, packed: string, sha
       const kindChar = record.charAt(0);
       const [id, recordState, ms36, due36] = record.slice(1).split(MEMBER_SEPARATOR) as [string, string, string, string];
       const member = [kindChar, machine, flowId, id, recordState, entry, ms36, due36].join(MEMBER_SEPARATOR);
-      return { id, due: parseInt(due36, 36), member, key: legacyTimerShardKey(shard), shard, kind: kindChar === "d" ? "deadline" : "timer" };
+      return { id, due: parseInt(due36, 36), member, key: keys.key(legacyTimerShardKey(shard)), shard, kind: kindChar === "d" ? "deadline" : "timer" };
     }
     return { id: state === undefined ? record : timerIdIn(record, state), member: timerMember(flowId, entry, record), key, shard, kind: "timer" };
   });

@@ -1,5 +1,6 @@
 // A flow's timers in its machine's shard: their members, arming them (in the commit that enters their state, or just before it on a Cluster) and cancelling them.
-import { assertTimerMachine, memberOf, timerShard, timerShardKey } from "./member.js";
+import { UNPREFIXED, type KeySpace } from "../keys.js";
+import { assertTimerMachine, memberOf, timerShard } from "./member.js";
 import { packArmed, unpackArmed } from "./packed.js";
 import { ackTimers, armTimers, defineTimerScripts } from "./scripts.js";
 import type { ArmedTimer, TimerRedis, TimerSpec, TimerStoreOptions } from "./types.js";
@@ -23,6 +24,8 @@ type ArmedListener = (key: string, ms: number) => void;
 
 export class TimerStore {
   readonly shards: number;
+  /** The key space of the shards (the runtime's keyPrefix). */
+  readonly keys: KeySpace;
   private readonly armedListeners = new Set<ArmedListener>();
   private readonly machines = new Set<string>();
   private refs: readonly TimerShardRef[] = [];
@@ -32,6 +35,7 @@ export class TimerStore {
     options: TimerStoreOptions = {},
   ) {
     this.shards = options.shards ?? DEFAULT_TIMER_SHARDS;
+    this.keys = options.keys ?? UNPREFIXED;
     if (!Number.isInteger(this.shards) || this.shards < 1) throw new RangeError(`shards must be a positive integer, got ${this.shards}`);
     for (const machine of options.machines ?? []) this.addMachine(machine);
     defineTimerScripts(redis);
@@ -47,7 +51,7 @@ export class TimerStore {
     assertTimerMachine(machine);
     this.machines.add(machine);
     const refs = [...this.refs];
-    for (let shard = 0; shard < this.shards; shard++) refs.push({ key: timerShardKey(machine, shard), machine, shard });
+    for (let shard = 0; shard < this.shards; shard++) refs.push({ key: this.keys.timers(machine, shard), machine, shard });
     this.refs = refs;
   }
 
@@ -63,7 +67,7 @@ export class TimerStore {
 
   /** The sorted set holding a flow's timers. */
   keyOf(machine: string, flowId: string): string {
-    return timerShardKey(machine, this.shardOf(machine, flowId));
+    return this.keys.timers(machine, this.shardOf(machine, flowId));
   }
 
   /**
@@ -78,7 +82,7 @@ export class TimerStore {
     }
     this.addMachine(machine);
     const shard = this.shardOf(machine, flowId);
-    const key = timerShardKey(machine, shard);
+    const key = this.keys.timers(machine, shard);
     const soonest = Math.min(...timers.map((t) => t.ms));
     for (const listener of this.armedListeners) listener(key, soonest);
     return timers.map((spec) => ({ id: spec.id, member: memberOf(flowId, entry, spec), key, shard, kind: spec.kind }));
@@ -104,7 +108,7 @@ export class TimerStore {
 
   /** The armed timers a flow hash recorded with `pack`, ready for `cancel`; with the hash's `state`, with whole ids. */
   unpack(machine: string, flowId: string, packed: string, state?: string): ArmedTimer[] {
-    return unpackArmed(machine, flowId, packed, this.shards, state);
+    return unpackArmed(this.keys, machine, flowId, packed, this.shards, state);
   }
 
   /** Tells the local timer service about a new timer, so one due before its next poll wakes it early. */

@@ -1,6 +1,8 @@
 // The data shapes of durable timers: what the runtime asks to arm and what the timer service hands back.
 import type { Cluster, Redis } from "ioredis";
 
+import type { KeySpace } from "../keys.js";
+
 /** A standalone ioredis client or a Cluster client; every timer script touches one key, so both work. */
 export type TimerRedis = Redis | Cluster;
 
@@ -61,6 +63,8 @@ export interface TimerStoreOptions {
   shards?: number;
   /** Machines whose shards this process's timer service claims from (FlowRuntime adds each machine it registers). */
   machines?: readonly string[];
+  /** The key space of the shards (the runtime's keyPrefix); default: no prefix. */
+  keys?: KeySpace;
 }
 
 export interface TimerServiceOptions {

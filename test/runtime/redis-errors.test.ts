@@ -16,6 +16,7 @@ import {
   RuntimeClosedError,
 } from "../../runtime/errors.js";
 import { FlowRuntime, type ErrorContext, type FlowRuntimeOptions } from "../../runtime/index.js";
+import { KeySpace } from "../../runtime/keys.js";
 import { checkPermissions, requiredCommands } from "../../runtime/permissions.js";
 import { Call, callHandlers } from "./fixtures/call.js";
 import { freePort, startRedis, type RedisServer } from "../support/redis.js";
@@ -191,7 +192,7 @@ test("on a Redis without ACLs the permission check is one EVAL, and nothing else
   try {
     await waitUntilReachable(connection, 5_000);
     await plainAdmin.config("RESETSTAT");
-    await checkPermissions(connection, { machines: ["Call"], replicated: false });
+    await checkPermissions(connection, { machines: ["Call"], replicated: false, keys: new KeySpace() });
     const stats = (await plainAdmin.info("commandstats")).split("\n").filter((line) => line.startsWith("cmdstat_"));
     const calls = stats.map((line) => /^cmdstat_([^:]+):calls=(\d+)/.exec(line)!).filter((m) => !/^(config|info)\b/.test(m[1]!));
     assert.equal(calls.map((m) => [m[1], Number(m[2])]), [["eval", 1]]);
@@ -291,7 +292,7 @@ test("the same TLS endpoint, with its certificate trusted, starts: the refusal w
 // --- the classification itself ---
 
 function fakeConnection(lastError?: Error): Connection {
-  return { redis: undefined as unknown as Connection["redis"], address: "10.0.0.1:6379", user: "fsmc", lastError };
+  return { redis: undefined as unknown as Connection["redis"], address: "10.0.0.1:6379", user: "fsmc", lastError, keyPrefix: "" };
 }
 
 test("asRedisError leaves a FlowRuntimeError as it is", () => {

@@ -13,13 +13,14 @@ import {
   type FlowInspection,
 } from "@fsmc/runtime/operations";
 
-import { redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
+import { keyPrefixCliOption, redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
 import { stuckCommand } from "./stuck.js";
 
 interface FlowArgs {
   machine: string;
   flowId: string;
   redis: string | undefined;
+  "key-prefix": string | undefined;
   locks: string[];
   json: boolean;
 }
@@ -29,6 +30,7 @@ const flowArguments = (yargs: Argv) =>
     .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec (e.g. InboundCall)" })
     .positional("flowId", { type: "string", demandOption: true, describe: "Flow id" })
     .option("redis", redisOption)
+    .option("key-prefix", keyPrefixCliOption)
     .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers" })
     .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<FlowArgs>;
 
@@ -42,7 +44,7 @@ async function withRedis(command: string, args: FlowArgs, work: (servers: OpsSer
     process.exitCode = 2;
     return;
   }
-  await withOpsRedis(command, args.redis, args.locks, work);
+  await withOpsRedis(command, { redis: args.redis, keyPrefix: args["key-prefix"], locks: args.locks }, work);
 }
 
 const time = (ms: number | undefined) => (ms === undefined ? "-" : new Date(ms).toISOString());
@@ -91,9 +93,9 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
       // Due times live in the timer shards' scores: which shard holds a flow's timers depends on the count.
       .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards per machine of the runtimes (their timerShards option)" }) as unknown as Argv<InspectArgs>,
   handler: (args) =>
-    withRedis("inspect", args, async ({ redis, locks }) => {
-      const inspection = await inspectFlow(redis, args.machine, args.flowId, args["timer-shards"]);
-      if (locks.length > 0) inspection.lockServers = await inspectLockServers(locks, args.machine, args.flowId);
+    withRedis("inspect", args, async ({ redis, locks, keys }) => {
+      const inspection = await inspectFlow(redis, args.machine, args.flowId, { timerShards: args["timer-shards"], keyPrefix: keys.prefix });
+      if (locks.length > 0) inspection.lockServers = await inspectLockServers(locks, keys, args.machine, args.flowId);
       process.stdout.write(args.json ? `${JSON.stringify(inspection, null, 2)}\n` : renderInspection(inspection));
       process.exitCode = inspection.exists ? 0 : 1;
     }),
@@ -104,10 +106,10 @@ const unlockCommand: CommandModule<object, FlowArgs> = {
   describe: "Force-release a flow's lock: bump its epoch (the old holder's commit is refused) and delete the lock",
   builder: flowArguments,
   handler: (args) =>
-    withRedis("unlock", args, async ({ redis, locks }) => {
+    withRedis("unlock", args, async ({ redis, locks, keys }) => {
       // Epoch first: whoever holds the lock anywhere is fenced before the lock disappears.
-      const result = await forceUnlock(redis, args.machine, args.flowId);
-      if (locks.length > 0 && (await deleteLockOnServers(locks, args.machine, args.flowId)) > 0) result.deleted = true;
+      const result = await forceUnlock(redis, args.machine, args.flowId, { keyPrefix: keys.prefix });
+      if (locks.length > 0 && (await deleteLockOnServers(locks, keys, args.machine, args.flowId)) > 0) result.deleted = true;
       if (args.json) process.stdout.write(`${JSON.stringify({ machine: args.machine, flowId: args.flowId, ...result })}\n`);
       else if (!result.exists) process.stdout.write(`flow ${args.machine}/${args.flowId}: not found${result.deleted ? " (a leftover lock was deleted)" : ""}\n`);
       else process.stdout.write(`flow ${args.machine}/${args.flowId}: epoch now ${result.epoch}, lock ${result.deleted ? "deleted" : "was already free"}\n`);
@@ -120,6 +122,7 @@ interface MigrateArgs {
   from: number;
   to: number | undefined;
   redis: string | undefined;
+  "key-prefix": string | undefined;
   json: boolean;
   "pending-shards": number;
 }
@@ -133,6 +136,7 @@ const migrateCommand: CommandModule<object, MigrateArgs> = {
       .option("from", { type: "number", demandOption: true, describe: "The old version whose flows move" })
       .option("to", { type: "number", describe: "The version they move to (default: the newest stored one with a 'migrate from' block for --from)" })
       .option("redis", redisOption)
+      .option("key-prefix", keyPrefixCliOption)
       .option("pending-shards", { type: "number", default: 8, describe: "Shards of the pending index of the runtimes (their pendingShards option)" })
       .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<MigrateArgs>,
   handler: async (args) => {
@@ -143,8 +147,10 @@ const migrateCommand: CommandModule<object, MigrateArgs> = {
         return;
       }
     }
-    await withOpsRedis("migrate", args.redis, [], async ({ redis }) => {
-      const report = await migrateFlows(redis, { machine: args.machine, from: args.from, ...(args.to !== undefined ? { to: args.to } : {}), pendingShards: args["pending-shards"] });
+    await withOpsRedis("migrate", { redis: args.redis, keyPrefix: args["key-prefix"] }, async ({ redis, keys }) => {
+      const report = await migrateFlows(redis, {
+        machine: args.machine, from: args.from, ...(args.to !== undefined ? { to: args.to } : {}), pendingShards: args["pending-shards"], keyPrefix: keys.prefix,
+      });
       if (typeof report === "string") {
         process.stderr.write(`fsmc flows migrate: ${report}\n`);
         process.exitCode = 1;

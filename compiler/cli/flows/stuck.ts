@@ -2,10 +2,11 @@
 import type { Argv, CommandModule } from "yargs";
 import { DEFAULT_HOLDER_LIMITS, DEFAULT_TIMER_SHARDS, hungHolderAfterMs, listStuckFlows, type StuckFlows } from "@fsmc/runtime/operations";
 
-import { redisOption, withOpsRedis } from "./ops-connection.js";
+import { keyPrefixCliOption, redisOption, withOpsRedis } from "./ops-connection.js";
 
 interface StuckArgs {
   redis: string | undefined;
+  "key-prefix": string | undefined;
   locks: string[];
   json: boolean;
   "lock-ttl": number;
@@ -52,6 +53,7 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
   builder: (yargs: Argv) =>
     yargs
       .option("redis", redisOption)
+      .option("key-prefix", keyPrefixCliOption)
       .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers (a queue is orphaned only when no quorum of them holds its lock)" })
       .option("json", { type: "boolean", default: false, describe: "Print the report as JSON (on stdout; notes go to stderr)" })
       .option("lock-ttl", { type: "number", default: 10_000, describe: "Lock TTL of the runtimes, ms: a queue waiting longer with no lock is orphaned" })
@@ -67,9 +69,9 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
       .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
       .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
   handler: (args) =>
-    withOpsRedis("stuck", args.redis, args.locks, async ({ redis, locks }) => {
+    withOpsRedis("stuck", { redis: args.redis, keyPrefix: args["key-prefix"], locks: args.locks }, async ({ redis, locks, keys }) => {
       const report = await listStuckFlows(redis, {
-        lockTtlMs: args["lock-ttl"], hungAfterMs: args["hung-after"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"],
+        lockTtlMs: args["lock-ttl"], hungAfterMs: args["hung-after"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"], keyPrefix: keys.prefix,
         ...(locks.length > 0 ? { lockServers: locks.map((lock) => lock.redis) } : {}),
       });
       process.stdout.write(args.json ? `${JSON.stringify(report, (_, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n` : renderText(report));
