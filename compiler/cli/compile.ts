@@ -3,8 +3,8 @@ import semver from "semver";
 import validatePackageName from "validate-npm-package-name";
 import type { Argv, CommandModule } from "yargs";
 
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import type { CompileOptions } from "../compile.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, versionConflicts, writeOutput } from "./compile-output.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";

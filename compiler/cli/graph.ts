@@ -1,8 +1,8 @@
 // `fsmc graph`: draws a machine of a spec as a Mermaid state diagram or a Graphviz digraph.
 import type { Argv, CommandModule } from "yargs";
 
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import { analyze } from "../check.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderDot } from "../graph/dot.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { renderText } from "../render/text.js";
