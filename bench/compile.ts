@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-import type { SourceFile } from "../compiler/ast.js";
 import { check } from "../compiler/check.js";
 import { compile } from "../compiler/compile.js";
-import { parseSource } from "../compiler/parse.js";
+import type { SourceFile } from "../grammar/ast.js";
+import { parseSource } from "../grammar/parse.js";
 import { syntheticSpec } from "./synthetic.js";
 
 export const sizes = [100, 1_000, 5_000];

@@ -1,5 +1,7 @@
 // Parses `.fsm` sources and runs every check family over all their machines together.
-import type { Diagnostic, FileAst, MachineAst, SourceFile } from "./ast.js";
+import type { Diagnostic, FileAst, MachineAst, SourceFile } from "../grammar/ast.js";
+import { sortDiagnostics } from "../grammar/diagnostics.js";
+import { parseSource } from "../grammar/parse.js";
 import { checkDeterminism } from "./checks/determinism.js";
 import { checkGeneratedNames } from "./checks/generated-names.js";
 import { checkLiveness } from "./checks/liveness.js";
@@ -11,8 +13,6 @@ import { checkReferences } from "./checks/references.js";
 import { checkRequiredStates, checkStructure } from "./checks/structure.js";
 import { checkTypes } from "./checks/types.js";
 import { checkUsage } from "./checks/usage.js";
-import { sortDiagnostics } from "./diagnostics.js";
-import { parseSource } from "./parse.js";
 
 export interface Analysis {
   files: FileAst[];

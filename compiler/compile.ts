@@ -1,7 +1,7 @@
 // `compile`: checked `.fsm` sources → the TypeScript modules of their machines, or the diagnostics that prevent it.
-import type { Diagnostic, SourceFile } from "./ast.js";
+import type { Diagnostic, SourceFile } from "../grammar/ast.js";
+import { hasErrors, sortDiagnostics } from "../grammar/diagnostics.js";
 import { analyze } from "./check.js";
-import { hasErrors, sortDiagnostics } from "./diagnostics.js";
 import { emitFiles, type EmittedFile } from "./emit/emit-files.js";
 import { EmitNameError } from "./emit/names.js";
 import { packageFiles, type PackageOptions } from "./emit/package-files.js";

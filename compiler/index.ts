@@ -1,8 +1,8 @@
 // The fsmc library: parse and check `.fsm` sources, compile them to TypeScript.
-export type * from "./ast.js";
-export { rules, allRules, sortDiagnostics, hasErrors, type DiagnosticRule, type DiagnosticCode } from "./diagnostics.js";
-export { parseSource } from "./parse.js";
-export { decodeSource } from "./source.js";
+export type * from "../grammar/ast.js";
+export { rules, allRules, sortDiagnostics, hasErrors, type DiagnosticRule, type DiagnosticCode } from "../grammar/diagnostics.js";
+export { parseSource } from "../grammar/parse.js";
+export { decodeSource } from "../grammar/source.js";
 export { analyze, check, type AnalyzeOptions } from "./check.js";
 export { compile, emitErrorCode, type CompileOptions, type CompileResult, type EmittedFile, type PackageOptions } from "./compile.js";
 export { renderMermaid } from "./graph/mermaid.js";

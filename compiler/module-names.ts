@@ -1,5 +1,5 @@
 // The file and export names of a machine's generated module: one definition for the emitter and for the check that they never clash (FSM501).
-import type { MachineAst, Name } from "./ast.js";
+import type { MachineAst, Name } from "../grammar/ast.js";
 
 /** The types every generated module may import from `@fsmc/runtime`. */
 export const runtimeTypes = ["ActionIO", "DeadlineEvent", "MachineDefinition", "StartEvent", "TimerEvent"] as const;
@@ -25,7 +25,6 @@ export interface MachineNames {
 export function kebabCase(name: string): string {
   return name
     .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    // A lookahead, not `([A-Z]+)([A-Z][a-z])`: that one backtracks quadratically over a long run of capitals.
     .replace(/([A-Z])(?=[A-Z][a-z])/g, "$1-")
     .replace(/_+/g, "-")
     .replace(/^-+|-+$/g, "")

@@ -1,4 +1,4 @@
-// The Chevrotain parser for the `.fsm` grammar (docs/language.md), building the AST of compiler/ast.ts directly (no CST), built once per process and reused.
+// The Chevrotain parser for the `.fsm` grammar (docs/language.md), building the AST of ast.ts directly (no CST), built once per process and reused.
 import { EmbeddedActionsParser, tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
 import type {
   ActionListAst,
@@ -19,13 +19,13 @@ import type {
   StateAst,
   StateMappingAst,
   TypeAst,
-} from "../compiler/ast.js";
-import { diagnostic } from "../compiler/diagnostics.js";
-import type { DocsByOffset } from "../compiler/doc-comments.js";
-import { readDuration } from "../compiler/read-duration.js";
+} from "./ast.js";
+import { diagnostic } from "./diagnostics.js";
+import type { DocsByOffset } from "./doc-comments.js";
 import * as t from "./lexer.js";
 import { LineStarts } from "./line-starts.js";
 import { syntaxErrorMessages } from "./messages.js";
+import { readDuration } from "./read-duration.js";
 
 /**
  * What one rule invocation has built so far. Error recovery can abandon a rule anywhere, so every rule fills a frame as

@@ -1,7 +1,7 @@
 // Cuts a file's tokens into one run per machine and parses each run on its own, so error recovery stays inside the machine it started in.
 import { tokenMatcher, type IRecognitionException, type IToken } from "chevrotain";
-import type { Diagnostic, MachineAst } from "../compiler/ast.js";
 import { parseMachine, type ParseContext } from "./ast-parser.js";
+import type { Diagnostic, MachineAst } from "./ast.js";
 import * as t from "./lexer.js";
 
 export interface ParsedMachine {

@@ -1,6 +1,6 @@
 // Determinism: clauses that can never be taken (FSM301), misplaced `[else]` (FSM302), events guarded clauses may leave unhandled (FSM303).
-import type { ClauseAst, Diagnostic, MachineAst, SourceRange, StateAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { ClauseAst, Diagnostic, MachineAst, SourceRange, StateAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { positionText } from "./ranges.js";
 
 function triggerText(clause: ClauseAst): string {

@@ -1,6 +1,6 @@
 // Generated-name checks: no two machines share a module file, and no generated export is declared twice or re-exported ambiguously (FSM501).
-import type { Diagnostic, MachineAst, Name } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { Diagnostic, MachineAst, Name } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { describedExports, indexModulePath, machineFileName, runtimeTypes, type ExportedName } from "../module-names.js";
 import { positionText } from "./ranges.js";
 

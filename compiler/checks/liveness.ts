@@ -1,6 +1,6 @@
 // Liveness: without a deadline, a reachable non-final state needs a timer or a flow can wait there forever (FSM203).
-import type { Diagnostic, MachineAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { Diagnostic, MachineAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { searchFromInitial } from "./graph-search.js";
 import { buildStateGraph } from "./state-graph.js";
 

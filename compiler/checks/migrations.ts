@@ -1,6 +1,6 @@
 // Migrations: each `migrate from N` block names an older version (FSM701) once (FSM702), moves flows to declared states (FSM703) and maps an old state once (FSM704); against the older spec (`--previous`) it names that version's states (FSM705) and maps those this version lacks (FSM706).
-import type { Diagnostic, MachineAst, MigrationAst, Name } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { Diagnostic, MachineAst, MigrationAst, Name } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { didYouMean } from "./closest-name.js";
 import { positionText } from "./ranges.js";
 

@@ -1,6 +1,6 @@
 // Name checks: duplicate declarations and guard/action name clashes (FSM101), reserved words (FSM113) and Object.prototype members (FSM114) used as names.
-import type { ClauseAst, Diagnostic, GuardAst, MachineAst, Name } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { ClauseAst, Diagnostic, GuardAst, MachineAst, Name } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { keywordRange, positionText } from "./ranges.js";
 import { objectPrototypeMembers, reservedBecause, reservedEventFieldNames } from "./reserved-words.js";
 

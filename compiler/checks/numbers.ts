@@ -1,6 +1,6 @@
 // Number checks: a numeric default must be stored as written: finite, not rounded to 0, and an int within the safe integer range (FSM110).
-import type { BaseType, Diagnostic, FieldAst, LiteralAst, MachineAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { BaseType, Diagnostic, FieldAst, LiteralAst, MachineAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { writtenAsWhole, writtenAsZero } from "./number-text.js";
 
 type NumberLiteral = Extract<LiteralAst, { kind: "number" }>;

@@ -1,5 +1,5 @@
 // Source-range arithmetic and position text shared by the check messages.
-import type { Position, SourceRange } from "../ast.js";
+import type { Position, SourceRange } from "../../grammar/ast.js";
 
 /** `line:column` of a range's start, as messages cite earlier declarations. */
 export function positionText(range: SourceRange): string {

@@ -1,6 +1,6 @@
 // Reachability: states no flow can enter (FSM201) and trapped regions no flow can leave except by the deadline (FSM202).
-import type { Diagnostic, MachineAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { Diagnostic, MachineAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { searchFromInitial, statesReachingFinal, type ForwardSearch } from "./graph-search.js";
 import { buildStateGraph, edgeLabel, type StateGraph } from "./state-graph.js";
 import { trapRegions, type TrapRegion } from "./trap-regions.js";

@@ -1,6 +1,6 @@
 // Reference checks: transition and deadline targets (FSM102) and `on` event names (FSM103) must be declared.
-import type { ClauseAst, Diagnostic, MachineAst, Name } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { ClauseAst, Diagnostic, MachineAst, Name } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { didYouMean } from "./closest-name.js";
 
 function undeclaredTarget(machine: MachineAst, target: Name, what: string, states: ReadonlySet<string>, found: Diagnostic[]): void {

@@ -1,5 +1,5 @@
 // The state graph of one machine in compressed sparse row form, the input of the reachability and liveness analyses.
-import type { ClauseAst, DeadlineAst, MachineAst, StateAst } from "../ast.js";
+import type { ClauseAst, DeadlineAst, MachineAst, StateAst } from "../../grammar/ast.js";
 
 /**
  * States are numbered by source order, edges by position in `to`: each state's own `on`/`after` clauses first (state by

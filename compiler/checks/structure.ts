@@ -1,6 +1,6 @@
 // Structure checks: exactly one initial state (FSM104), final states without outgoing clauses (FSM106), at least one final state (FSM107), no initial final state (FSM109).
-import type { Diagnostic, MachineAst, StateAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { Diagnostic, MachineAst, StateAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { keywordRange, positionText } from "./ranges.js";
 
 function checkNoInitial(machine: MachineAst): Diagnostic[] {

@@ -1,6 +1,6 @@
 // Type checks: a field's default value must have the field's declared type (FSM108).
-import type { BaseType, Diagnostic, FieldAst, LiteralAst, MachineAst, SourceRange, TypeAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { BaseType, Diagnostic, FieldAst, LiteralAst, MachineAst, SourceRange, TypeAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 import { writtenAsWhole } from "./number-text.js";
 
 function typeText(type: Pick<TypeAst, "base" | "array">): string {

@@ -1,6 +1,6 @@
 // Usage: a declared event that no clause handles is dead weight or a forgotten transition (FSM401).
-import type { ClauseAst, Diagnostic, MachineAst } from "../ast.js";
-import { diagnostic } from "../diagnostics.js";
+import type { ClauseAst, Diagnostic, MachineAst } from "../../grammar/ast.js";
+import { diagnostic } from "../../grammar/diagnostics.js";
 
 /** Removes from `unhandled` every event `clauses` handle; true once none is left, so the caller can stop looking. */
 function handleAll(clauses: readonly ClauseAst[], unhandled: Set<string>): boolean {

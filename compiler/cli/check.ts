@@ -1,7 +1,7 @@
 // `fsmc check`: reads specs, runs every check and prints the diagnostics as text, JSON or SARIF.
 import type { Argv, CommandModule } from "yargs";
 
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import { diagnosticFormats, renderDiagnostics, type DiagnosticFormat } from "../render/format.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";
 

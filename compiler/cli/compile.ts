@@ -1,8 +1,8 @@
 // `fsmc compile`: checks specs and writes their typed machine modules (or a publishable package) into a directory.
 import type { Argv, CommandModule } from "yargs";
 
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import type { CompileOptions } from "../compile.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
 import { renderText } from "../render/text.js";
 import { outputDrift, versionConflicts, writeOutput } from "./compile-output.js";
 import { readSpecSources, specPathsPositional } from "./inputs.js";

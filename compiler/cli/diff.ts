@@ -1,8 +1,8 @@
 // `fsmc diff`: what deploying new specs does to flows still running the old ones (specs or a definition stored in Redis), reported like `fsmc check`.
 import type { Argv, CommandModule } from "yargs";
 
-import type { Diagnostic, SourceFile } from "../ast.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import type { DiffMachine } from "../diff/diff-machines.js";
 import { renderDiagnostics } from "../render/format.js";
 import { checkFormats, type CheckFormat } from "./check.js";

@@ -1,7 +1,7 @@
 // `fsmc graph`: draws a machine of a spec as a Mermaid state diagram or a Graphviz digraph.
 import type { Argv, CommandModule } from "yargs";
 
-import { hasErrors, sortDiagnostics } from "../diagnostics.js";
+import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import { renderText } from "../render/text.js";
 import { readSpecSources } from "./inputs.js";
 import { OperationError } from "./operation-error.js";

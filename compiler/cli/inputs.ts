@@ -2,8 +2,8 @@
 import { readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 
-import type { Diagnostic, SourceFile } from "../ast.js";
-import { decodeSource } from "../source.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
+import { decodeSource } from "../../grammar/source.js";
 import { fileSystemError, OperationError } from "./operation-error.js";
 
 const lenientUtf8 = new TextDecoder("utf-8", { fatal: false });

@@ -1,5 +1,5 @@
 // Context fields the new version requires though the old one did not (FSM611), and fields whose type narrowed (FSM612).
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { narrowing } from "./field-narrowing.js";
 import { report, versions, type MachinePair } from "./machine-pair.js";
 import { contextFieldPlace, machinePlace } from "./places.js";

@@ -1,5 +1,5 @@
 // The machine's deadline dropped or changed by the new version (FSM609): flows of the old version keep the deadline they armed when they started.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { normaliseDuration } from "../emit/duration.js";
 import { report, versions, type MachinePair } from "./machine-pair.js";
 import { deadlinePlace, machinePlace } from "./places.js";

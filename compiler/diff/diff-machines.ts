@@ -1,6 +1,6 @@
 // `diff`: what deploying the new specs does to flows still running the old ones, machine by machine (matched by name), as diagnostics.
-import type { Diagnostic } from "../ast.js";
-import { sortDiagnostics } from "../diagnostics.js";
+import type { Diagnostic } from "../../grammar/ast.js";
+import { sortDiagnostics } from "../../grammar/diagnostics.js";
 import { diffContextFields } from "./context-fields.js";
 import { diffDeadline } from "./deadline.js";
 import { diffEventPayloads } from "./event-payloads.js";

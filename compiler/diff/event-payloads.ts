@@ -1,5 +1,5 @@
 // Event payloads the new version would refuse though the old one's senders send them: refused every time (FSM606) or for some values (FSM607).
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import type { ObjectSchemaView } from "./definition-view.js";
 import { narrowing } from "./field-narrowing.js";
 import { report, versions, type MachinePair } from "./machine-pair.js";

@@ -1,5 +1,5 @@
 // An event the old version declares and the new one lacks (FSM605): a sender still sending it to a flow of the new version is refused.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { report, versions, type MachinePair } from "./machine-pair.js";
 import { eventPlace, machinePlace } from "./places.js";
 

@@ -1,5 +1,5 @@
 // Guards and actions the old version uses and the new one does not (FSM610): flows of the old version still call them.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { report, versions, type MachinePair } from "./machine-pair.js";
 import { handlerPlace, machinePlace } from "./places.js";
 

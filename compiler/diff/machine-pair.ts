@@ -1,6 +1,6 @@
 // One machine before and after a change: where a report about it is placed, how messages name its two versions, and which of its flows move.
-import type { Diagnostic, MachineAst } from "../ast.js";
-import { diagnostic, type DiagnosticCode } from "../diagnostics.js";
+import type { Diagnostic, MachineAst } from "../../grammar/ast.js";
+import { diagnostic, type DiagnosticCode } from "../../grammar/diagnostics.js";
 import type { DefinitionView } from "./definition-view.js";
 import type { Place } from "./places.js";
 

@@ -1,5 +1,5 @@
 // Where a thing the diff reports is written in a spec: a state, event, field, timer, deadline or handler of a parsed machine.
-import type { GuardExprAst, MachineAst, Name, SourceRange } from "../ast.js";
+import type { GuardExprAst, MachineAst, Name, SourceRange } from "../../grammar/ast.js";
 
 /** A file and a range in it. */
 export interface Place {

@@ -1,5 +1,5 @@
 // The machines of one side of a diff read from specs: each parsed, checked, and built into the definition the emitter would export.
-import type { Diagnostic, SourceFile } from "../ast.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
 import { analyze } from "../check.js";
 import { definitionData } from "../emit/definition-data.js";
 import { definitionView } from "./definition-view.js";

@@ -1,5 +1,5 @@
 // A state the old version has, the new one lacks and no `migrate from` block maps (FSM604): flows in it finish on the old version.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { movedTo, report, versions, type MachinePair } from "./machine-pair.js";
 import { machinePlace, statePlace } from "./places.js";
 

@@ -1,5 +1,5 @@
 // Timers of a state the new version drops or re-times (FSM608): flows of the old version already in the state keep the timer they armed.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { normaliseDuration } from "../emit/duration.js";
 import { movedTo, report, versions, type MachinePair } from "./machine-pair.js";
 import { machinePlace, statePlace, timerPlace } from "./places.js";

@@ -1,5 +1,5 @@
 // The version of a changed machine must go up (FSM601), and never down (FSM602): a version number names exactly one definition.
-import type { Diagnostic } from "../ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { firstDifference } from "./first-difference.js";
 import { report, type MachinePair } from "./machine-pair.js";
 import { versionPlace } from "./places.js";

@@ -1,5 +1,5 @@
 // The definition object of a machine as plain data: the transition table, timers, deadline, defaults and schemas.
-import type { ClauseAst, GuardAst, GuardExprAst, MachineAst, MigrationAst } from "../ast.js";
+import type { ClauseAst, GuardAst, GuardExprAst, MachineAst, MigrationAst } from "../../grammar/ast.js";
 import { contentHash } from "./definition-hash.js";
 import { normaliseDuration } from "./duration.js";
 import { literalValue, objectSchema } from "./field-types.js";

@@ -1,7 +1,7 @@
 // Emits the TypeScript files of checked machines: one module per machine plus an index re-exporting them all.
 import { basename } from "node:path";
 import { IndentationText, NewLineKind, Project, QuoteKind } from "ts-morph";
-import type { FileAst, MachineAst } from "../ast.js";
+import type { FileAst, MachineAst } from "../../grammar/ast.js";
 import { indexModulePath, machineFileName } from "../module-names.js";
 import { definitionData } from "./definition-data.js";
 import { machineHandlers } from "./handler-events.js";

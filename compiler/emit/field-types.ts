@@ -1,5 +1,5 @@
 // Context and event field types as TypeScript type text and as JSON Schema.
-import type { BaseType, FieldAst, LiteralAst, TypeAst } from "../ast.js";
+import type { BaseType, FieldAst, LiteralAst, TypeAst } from "../../grammar/ast.js";
 import { recordOf, setEntry } from "./record.js";
 
 function baseTypeText(base: BaseType): string {

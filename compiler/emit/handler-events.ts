@@ -1,5 +1,5 @@
 // Which events can reach each guard and action of a machine: the event type of every handler parameter.
-import type { ClauseAst, GuardExprAst, MachineAst } from "../ast.js";
+import type { ClauseAst, GuardExprAst, MachineAst } from "../../grammar/ast.js";
 import { normaliseDuration } from "./duration.js";
 
 /** What makes a handler run: a declared event, a state's timer, the deadline, or the flow's start. */

@@ -8,7 +8,7 @@ import {
   type StatementStructures,
   type WriterFunction,
 } from "ts-morph";
-import type { FieldAst, MachineAst } from "../ast.js";
+import type { FieldAst, MachineAst } from "../../grammar/ast.js";
 import { runtimeTypes, type MachineNames } from "../module-names.js";
 import { definitionData } from "./definition-data.js";
 import type { DataRecord } from "./record.js";

@@ -1,5 +1,5 @@
 // The export names of a machine's module as the emitter prints them: the shared names, each first asserted to be a plain identifier.
-import type { MachineAst } from "../ast.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { machineNames, type MachineNames } from "../module-names.js";
 import { assertIdentifier } from "./names.js";
 

@@ -1,6 +1,6 @@
 // Names in generated code: the identifier check every emitted name passes.
 
-import type { SourceRange } from "../ast.js";
+import type { SourceRange } from "../../grammar/ast.js";
 
 const identifierShape = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

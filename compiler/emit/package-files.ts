@@ -1,6 +1,6 @@
 // Turns emitted modules into a publishable npm package: compiled `.js` + `.d.ts`, package.json and a README with diagrams.
 import { ModuleKind, ModuleResolutionKind, Project, ScriptTarget } from "ts-morph";
-import type { MachineAst } from "../ast.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { renderMermaid } from "../graph/mermaid.js";
 import { machineFileName } from "../module-names.js";
 import { safeDocText } from "./doc.js";

@@ -1,5 +1,5 @@
 // Renders a machine as a Graphviz `digraph`: initial point, double-bordered finals, dashed timers, red deadline.
-import type { MachineAst } from "../ast.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { machineGraph, type EdgeKind } from "./machine-graph.js";
 
 /** A DOT quoted string: only `"` and `\` need escaping; line breaks become DOT's centred `\n`. */

@@ -1,5 +1,5 @@
 // The drawable graph of a machine: states with their entry/exit actions, and labelled edges of each kind.
-import type { ClauseAst, GuardAst, GuardExprAst, MachineAst } from "../ast.js";
+import type { ClauseAst, GuardAst, GuardExprAst, MachineAst } from "../../grammar/ast.js";
 import { normaliseDuration } from "../emit/duration.js";
 
 /** `event`: an `on` clause; `timer`: an `after` clause; `deadline`; `internal`: a clause without `->`. */

@@ -1,5 +1,5 @@
 // Renders a machine as a Mermaid `stateDiagram-v2`: initial and final markers, labelled transitions, timers and deadline.
-import type { MachineAst } from "../ast.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { isIdentifier } from "../emit/names.js";
 import { machineGraph, type GraphEdge } from "./machine-graph.js";
 

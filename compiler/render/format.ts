@@ -1,5 +1,5 @@
 // Diagnostics in the output format a command was asked for: text, json or sarif.
-import type { Diagnostic, SourceFile } from "../ast.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
 import { renderJson } from "./json.js";
 import { renderSarif } from "./sarif.js";
 import { renderText } from "./text.js";

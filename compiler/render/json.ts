@@ -1,5 +1,5 @@
 // Renders diagnostics as one JSON document for tools: `{ diagnostics: [...], summary: {...} }`.
-import type { Diagnostic, SourceRange } from "../ast.js";
+import type { Diagnostic, SourceRange } from "../../grammar/ast.js";
 
 export interface JsonDiagnostic {
   file: string;

@@ -2,8 +2,8 @@
 import { isAbsolute, normalize, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
-import type { Diagnostic } from "../ast.js";
-import { allRules } from "../diagnostics.js";
+import type { Diagnostic } from "../../grammar/ast.js";
+import { allRules } from "../../grammar/diagnostics.js";
 import { fsmcManifest } from "../package-version.js";
 
 export const sarifSchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";

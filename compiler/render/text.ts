@@ -1,5 +1,5 @@
 // Renders diagnostics as compiler-style text: a `path:line:col` header, the source line and a caret under the range.
-import type { Diagnostic, SourceFile } from "../ast.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
 
 /** Lines longer than this are shown as a window around the diagnostic, so a huge line cannot flood the terminal. */
 const maxShownLineLength = 200;

@@ -2,9 +2,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic } from "../../compiler/ast.js";
 import { check } from "../../compiler/check.js";
 import { compile, emitErrorCode } from "../../compiler/compile.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { assertClean, assertDiagnostic, assertNoReport, assertReports } from "../support/checked-spec.js";
 
 /** A clean machine named `name`; `events` are declared and handled in its initial state. */

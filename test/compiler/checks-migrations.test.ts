@@ -2,8 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic, SourceFile } from "../../compiler/ast.js";
 import { check } from "../../compiler/check.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
 import { assertClean, assertDiagnostic, assertNoReport, assertReports, specPath, type Expected } from "../support/checked-spec.js";
 
 function spec({ version = "version 3", from = "2", old = "Idle", target = "Waiting", second = "Dialing", extra = "" } = {}): string {

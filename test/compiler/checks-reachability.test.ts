@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 import { checkMachines } from "../../compiler/check.js";
-import { parseSource } from "../../compiler/parse.js";
+import { parseSource } from "../../grammar/parse.js";
 import { assertClean, assertDiagnostic, assertNoReport, assertReports, checkText, diagnosticsWithCode } from "../support/checked-spec.js";
 
 /** A clean machine: Hold and Music loop on Ping, and Done leads from Greeting and from Hold to a final state. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import { allRules } from "../../compiler/diagnostics.js";
+import { allRules } from "../../grammar/diagnostics.js";
 import { repoRoot } from "../support/run-fsmc.js";
 
 const guide = readFileSync(join(repoRoot, "docs/language.md"), "utf8");

@@ -15,6 +15,14 @@ test("module file names are the kebab-case of machine names", () => {
   );
 });
 
+test("a run of capitals splits before its last capital when a lower-case letter follows, in time linear in the name", () => {
+  assert.equal(["ABCdEf", "HTTPServerURL", "A_BCd", "XMLHttpRequest2Go"].map(kebabCase), ["ab-cd-ef", "http-server-url", "a-b-cd", "xml-http-request2-go"]);
+  // A regex that backtracks over the run took about a minute here: `fsmc check` of such a name outlived any time limit.
+  const started = performance.now();
+  assert.is(kebabCase(`${"M".repeat(200_000)}x`), `${"m".repeat(199_999)}-mx`);
+  assert.ok(performance.now() - started < 5_000, "kebab-case of a 200,000-letter name took over 5 s");
+});
+
 test("durations are normalised largest unit first for timer ids", () => {
   assert.equal([90_000, 250, 7_200_000, 86_400_000 + 1_500].map(normaliseDuration), ["1m30s", "250ms", "2h", "1d1s500ms"]);
 });

@@ -6,12 +6,12 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic } from "../../compiler/ast.js";
 import { analyze } from "../../compiler/check.js";
 import { dslKeywords } from "../../compiler/checks/reserved-words.js";
 import { compile } from "../../compiler/compile.js";
-import { rules } from "../../compiler/diagnostics.js";
-import { decodeSource } from "../../compiler/source.js";
+import type { Diagnostic } from "../../grammar/ast.js";
+import { rules } from "../../grammar/diagnostics.js";
+import { decodeSource } from "../../grammar/source.js";
 import { seededRandom, type Random } from "../support/prng.js";
 import { repoRoot, runFsmc, stackFrame } from "../support/run-fsmc.js";
 import { sarifSchemaErrors } from "../support/sarif-schema.js";

@@ -5,10 +5,10 @@ import { instance, type Viz } from "@viz-js/viz";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { MachineAst } from "../../compiler/ast.js";
 import { analyze } from "../../compiler/check.js";
 import { renderDot } from "../../compiler/graph/dot.js";
 import { machineGraph } from "../../compiler/graph/machine-graph.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { repoRoot } from "../support/run-fsmc.js";
 
 const specFiles = [

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { MachineAst } from "../../compiler/ast.js";
 import { analyze } from "../../compiler/check.js";
 import { machineGraph } from "../../compiler/graph/machine-graph.js";
 import { renderMermaid } from "../../compiler/graph/mermaid.js";
+import type { MachineAst } from "../../grammar/ast.js";
 import { repoRoot } from "../support/run-fsmc.js";
 
 const specFiles = [

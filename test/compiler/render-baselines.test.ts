@@ -6,9 +6,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 import { check } from "../../compiler/check.js";
-import { sortDiagnostics } from "../../compiler/diagnostics.js";
 import { renderText } from "../../compiler/render/text.js";
-import { decodeSource } from "../../compiler/source.js";
+import { sortDiagnostics } from "../../grammar/diagnostics.js";
+import { decodeSource } from "../../grammar/source.js";
 import { lineDiff } from "../support/line-diff.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));

@@ -5,13 +5,13 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic, SourceFile } from "../../compiler/ast.js";
 import { check } from "../../compiler/check.js";
-import { sortDiagnostics } from "../../compiler/diagnostics.js";
 import { jsonReport } from "../../compiler/render/json.js";
 import { sarifLog } from "../../compiler/render/sarif.js";
 import { renderText } from "../../compiler/render/text.js";
-import { decodeSource } from "../../compiler/source.js";
+import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
+import { sortDiagnostics } from "../../grammar/diagnostics.js";
+import { decodeSource } from "../../grammar/source.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const dir = "test/fixtures/baselines";

@@ -4,9 +4,9 @@ import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic } from "../../compiler/ast.js";
-import { allRules, diagnostic } from "../../compiler/diagnostics.js";
 import { artifactLocation, renderSarif, sarifLog } from "../../compiler/render/sarif.js";
+import type { Diagnostic } from "../../grammar/ast.js";
+import { allRules, diagnostic } from "../../grammar/diagnostics.js";
 import { sarifSchemaErrors as schemaErrors } from "../support/sarif-schema.js";
 import { rangeOf } from "../support/text-range.js";
 

@@ -2,9 +2,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { Diagnostic, SourceFile, SourceRange } from "../../compiler/ast.js";
-import { diagnostic, type DiagnosticCode } from "../../compiler/diagnostics.js";
 import { renderText } from "../../compiler/render/text.js";
+import type { Diagnostic, SourceFile, SourceRange } from "../../grammar/ast.js";
+import { diagnostic, type DiagnosticCode } from "../../grammar/diagnostics.js";
 import { positionAt, rangeOf } from "../support/text-range.js";
 
 const path = "specs/call.fsm";

@@ -1,8 +1,8 @@
 // Durations are read into milliseconds; zero, malformed, out-of-order and repeated-unit durations are FSM105 at the duration.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { DurationAst } from "../../compiler/ast.js";
-import { parseSource } from "../../compiler/parse.js";
+import type { DurationAst } from "../../grammar/ast.js";
+import { parseSource } from "../../grammar/parse.js";
 
 function timer(duration: string): { duration: DurationAst | undefined; diagnostics: string[] } {
   const { ast, diagnostics } = parseSource({ path: "d.fsm", text: `machine A {\n  state S { after ${duration} -> S }\n}` });

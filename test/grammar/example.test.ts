@@ -2,8 +2,8 @@
 import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { ClauseAst, MachineAst, StateAst } from "../../compiler/ast.js";
-import { parseSource } from "../../compiler/parse.js";
+import type { ClauseAst, MachineAst, StateAst } from "../../grammar/ast.js";
+import { parseSource } from "../../grammar/parse.js";
 
 const path = "test/grammar/fixtures/inbound-call.fsm";
 const text = readFileSync(new URL("./fixtures/inbound-call.fsm", import.meta.url), "utf8");

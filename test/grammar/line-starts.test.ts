@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { LineStarts } from "../../grammar/line-starts.js";
-import { parseSource } from "../../compiler/parse.js";
+import { parseSource } from "../../grammar/parse.js";
 
 /** The reference: count line breaks up to `offset`, one character at a time. */
 function counted(text: string, offset: number): { offset: number; line: number; column: number } {

@@ -2,8 +2,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import type { SourceRange } from "../../compiler/ast.js";
-import { parseSource } from "../../compiler/parse.js";
+import type { SourceRange } from "../../grammar/ast.js";
+import { parseSource } from "../../grammar/parse.js";
 import { rangeOf } from "../support/text-range.js";
 
 function parse(text: string) {

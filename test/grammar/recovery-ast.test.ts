@@ -1,8 +1,8 @@
 // What error recovery keeps in the AST: every node whose required parts were written, with the extent of what was read.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { SourceRange } from "../../compiler/ast.js";
-import { parseSource } from "../../compiler/parse.js";
+import type { SourceRange } from "../../grammar/ast.js";
+import { parseSource } from "../../grammar/parse.js";
 
 function parse(text: string) {
   const { ast, diagnostics } = parseSource({ path: "r.fsm", text });

@@ -1,7 +1,7 @@
 // The parser never throws and never overflows its stack: hostile nesting and random token soup become clean diagnostics.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { maxNesting, parseSource } from "../../compiler/parse.js";
+import { maxNesting, parseSource } from "../../grammar/parse.js";
 
 function report(text: string): string[] {
   return parseSource({ path: "r.fsm", text }).diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.code} ${d.message}`);

@@ -1,7 +1,7 @@
 // Source bytes are strict UTF-8: a BOM is dropped, and the first invalid byte is an FSM001 at its line and column.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { decodeSource } from "../../compiler/source.js";
+import { decodeSource } from "../../grammar/source.js";
 
 const bytes = (...parts: (string | number[])[]): Uint8Array =>
   new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...Buffer.from(p, "utf8")] : p)));

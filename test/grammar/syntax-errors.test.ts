@@ -1,7 +1,7 @@
 // Syntax errors are FSM001 diagnostics at the exact offending position, say what was expected and found, and all are reported.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { parseSource } from "../../compiler/parse.js";
+import { parseSource } from "../../grammar/parse.js";
 
 /** Each diagnostic as "line:column code message". */
 function report(text: string): string[] {

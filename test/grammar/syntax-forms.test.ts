@@ -1,8 +1,8 @@
 // Every form of the grammar parses into the AST it denotes: types, literals, clauses, guards, comments, docs, keyword names.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { FileAst, GuardAst, LiteralAst, MachineAst } from "../../compiler/ast.js";
-import { parseSource } from "../../compiler/parse.js";
+import type { FileAst, GuardAst, LiteralAst, MachineAst } from "../../grammar/ast.js";
+import { parseSource } from "../../grammar/parse.js";
 
 function parseClean(text: string): FileAst {
   const { ast, diagnostics } = parseSource({ path: "forms.fsm", text });

@@ -1,8 +1,8 @@
 // Runs the checks on `.fsm` text and states expectations about the diagnostics, for the check specifications.
 import * as assert from "uvu/assert";
 
-import type { Diagnostic, Severity } from "../../compiler/ast.js";
 import { check } from "../../compiler/check.js";
+import type { Diagnostic, Severity } from "../../grammar/ast.js";
 import { rangeOf } from "./text-range.js";
 
 export const specPath = "specs/call.fsm";

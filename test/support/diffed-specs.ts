@@ -1,10 +1,10 @@
 // Diffs two versions of a spec in memory, the old one from its text or as stored JSON, and states expectations about the reports.
 import * as assert from "uvu/assert";
 
-import type { Diagnostic, Severity } from "../../compiler/ast.js";
 import { definitionView } from "../../compiler/diff/definition-view.js";
 import { diffMachines } from "../../compiler/diff/diff-machines.js";
 import { specMachines } from "../../compiler/diff/spec-machines.js";
+import type { Diagnostic, Severity } from "../../grammar/ast.js";
 import { rangeOf } from "./text-range.js";
 
 export const oldPath = "deployed/call.fsm";

@@ -1,5 +1,5 @@
 // Builds source ranges from text positions, so tests can place diagnostics without a parser.
-import type { Position, SourceRange } from "../../compiler/ast.js";
+import type { Position, SourceRange } from "../../grammar/ast.js";
 
 /** The 1-based line/column position of a 0-based UTF-16 `offset` in `text`. */
 export function positionAt(text: string, offset: number): Position {

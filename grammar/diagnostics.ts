@@ -1,4 +1,5 @@
 // The catalog of every diagnostic fsmc reports: stable code, severity, rule title and help text.
+// It lives in the front end, which reports the first of them (FSM001, FSM105), so that grammar/ depends on nothing above it.
 import type { Diagnostic, Severity, SourceRange } from "./ast.js";
 
 export interface DiagnosticRule {

@@ -1,13 +1,13 @@
 // Parses one `.fsm` source into its AST: lex, parse with error recovery, build; every problem becomes a diagnostic, nothing throws.
 import type { ILexingError, IToken } from "chevrotain";
+import { tokenRange } from "./ast-parser.js";
 import type { Diagnostic, FileAst, MachineAst, Position, SourceFile, SourceRange } from "./ast.js";
 import { diagnostic, sortDiagnostics } from "./diagnostics.js";
 import { collectDocs } from "./doc-comments.js";
-import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, StringLiteral, UnterminatedComment } from "../grammar/lexer.js";
-import { describeToken, fillAfter } from "../grammar/messages.js";
-import { LineStarts } from "../grammar/line-starts.js";
-import { tokenRange } from "../grammar/ast-parser.js";
-import { parseFile, type ParsedMachine } from "../grammar/machine-runs.js";
+import { Bang, docGroup, errorGroup, fsmLexer, LBracket, LCurly, LParen, RBracket, RCurly, RParen, StringLiteral, UnterminatedComment } from "./lexer.js";
+import { LineStarts } from "./line-starts.js";
+import { parseFile, type ParsedMachine } from "./machine-runs.js";
+import { describeToken, fillAfter } from "./messages.js";
 
 /** Deeper nesting than this is refused up front, so a hostile input cannot exhaust the recursive-descent parser's stack. */
 export const maxNesting = 100;
