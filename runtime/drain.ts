@@ -290,10 +290,10 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       const left = armed ? (timers ??= host.timers.unpack(name, flowId, snapshot.timers)) : [];
       const endedDeadline = ended ? (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) : undefined;
       const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
-      // The commit cancels those in the flow's shard; one armed under an older key layout is cancelled after it.
+      // The commit cancels those in the flow's shard; on a Cluster they are cancelled after it.
       const timerKey = host.scripts.timersInCommit && (arm.length > 0 || leftBehind.length > 0) ? host.timers.keyOf(name, flowId) : "";
-      const cancelAfter = timerKey ? leftBehind.filter((timer) => timer.key !== timerKey) : leftBehind;
-      const cancel = timerKey ? leftBehind.filter((timer) => timer.key === timerKey).map((timer) => timer.member) : [];
+      const cancel = timerKey ? leftBehind.map((timer) => timer.member) : [];
+      const cancelAfter = timerKey ? [] : leftBehind;
 
       const headSeq = events[0]?.seq ?? 0;
       const reply = await host.scripts.commit(keys, {
