@@ -107,6 +107,7 @@ function parseJson<T>(text: string, fallback: T): T {
 export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
   const name = newest.definition.name;
   const { options, metrics } = host;
+  const { lock, topology } = options.deployment;
   const epoch = snapshot.epoch;
   let version = snapshot.version;
   // Read from the snapshot only when needed (leaving a state that armed timers, or ending): most
@@ -268,12 +269,13 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       // Timers of the entered state: on a standalone Redis the commit arms them itself, atomically
       // with entering the state; on a Cluster (their shard is another slot) they are armed just before
       // it, and if that commit is refused, their entry token (which carries this epoch) never matches.
+      // Those of the state left go the same way: in the commit, or after it on a Cluster.
       let armed: ArmedTimer[] | undefined;
       let arm: { member: string; ms: number }[] = [];
       let newDeadline: ArmedTimer | undefined;
       if (entered !== undefined && !ended) {
         const specs = (definition.states[entered]?.timers ?? []).map((t) => ({ id: t.id, state: entered, ms: t.ms, kind: "timer" as const }));
-        if (host.scripts.timersInCommit) {
+        if (topology === "standalone") {
           armed = host.timers.plan(name, flowId, working.entry, specs);
           arm = armed.map((timer, i) => ({ member: timer.member, ms: specs[i]!.ms }));
         } else {
@@ -290,10 +292,9 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       const left = armed ? (timers ??= host.timers.unpack(name, flowId, snapshot.timers)) : [];
       const endedDeadline = ended ? (deadline ??= host.timers.unpack(name, flowId, snapshot.deadline)[0]) : undefined;
       const leftBehind = endedDeadline ? [...left, endedDeadline] : left;
-      // The commit cancels those in the flow's shard; one armed under an older key layout is cancelled after it.
-      const timerKey = host.scripts.timersInCommit && (arm.length > 0 || leftBehind.length > 0) ? host.timers.keyOf(name, flowId) : "";
-      const cancelAfter = timerKey ? leftBehind.filter((timer) => timer.key !== timerKey) : leftBehind;
-      const cancel = timerKey ? leftBehind.filter((timer) => timer.key === timerKey).map((timer) => timer.member) : [];
+      const timerKey = topology === "standalone" && (arm.length > 0 || leftBehind.length > 0) ? host.timers.keyOf(name, flowId) : "";
+      const cancel = timerKey ? leftBehind.map((timer) => timer.member) : [];
+      const cancelAfter = timerKey ? [] : leftBehind;
 
       const headSeq = events[0]?.seq ?? 0;
       const reply = await host.scripts.commit(keys, {
@@ -359,7 +360,9 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
         return;
       }
       if (reply.kind === "released") {
-        if (lease.token === "") {
+        // Redlock mode: the commit left the lock servers alone. Released there now, an event
+        // enqueued while it was held (its sender saw it taken) is looked for again.
+        if (lock === "redlock") {
           await lease.release();
           if (!host.closing) host.recheck(name, flowId);
         }

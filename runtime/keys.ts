@@ -113,33 +113,7 @@ export function assertFlowId(flowId: unknown): asserts flowId is string {
   if (/[\u0000-\u001f\u007f]/.test(flowId)) throw new InvalidFlowIdError(flowId, "must not contain control characters");
 }
 
-/*
- * The pending index. enqueue.lua touches only the flow's own slot (so it runs unchanged on Redis
- * Cluster), so the flow is added to `fsm:pending:{<shard>}` by a separate ZADD sent just before
- * the enqueue on the same connection (same round trip). The score is the sender's clock in ms.
- *
- * The sweeper looks only at entries older than half a sweep interval (`pendingEligibleMs`): a
- * younger one belongs to a flow that just had an event, whose owner is alive or whose lock has
- * not expired yet, so claiming it would only cost Redis work. It takes over a listed flow whose
- * queue has events and whose lock is free, and removes an entry only once the flow's queue was
- * seen empty, only if the entry is older than one sweep interval (a younger one may belong to an
- * enqueue still on its way), and only if its score is still the one it read (pending-remove.lua),
- * so an enqueue racing with the removal keeps it. Stale entries are harmless.
- *
- * Two refinements keep the index off the hot path without losing a flow:
- * - A process that drains skips the ZADD while its own last ZADD of the flow is younger than a
- *   quarter interval. The entry it added then cannot be removed before it is one interval old,
- *   so the skipped enqueue lands while the entry is still there; if the enqueue took longer than
- *   that quarter to come back, the process adds the entry again.
- * - A process that does not drain (not started) scores its entry half an interval in the past: a
- *   flow it keeps feeding is still eligible at once (it must not starve), and the entry is still
- *   only removable half an interval after it was added.
- * Clocks of the processes must agree to well within a quarter of the sweep interval.
- */
-/** How old a pending entry must be before the sweeper looks at it. */
-export function pendingEligibleMs(sweepIntervalMs: number): number {
-  return Math.floor(sweepIntervalMs / 2);
-}
+/* The pending index's keys and members; pending-index.ts says how the index is kept. */
 
 export const DEFAULT_PENDING_SHARDS = 8;
 

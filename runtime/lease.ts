@@ -9,7 +9,7 @@ import type { FlowKeys } from "./keys.js";
 import { extendLock, releaseLock } from "./scripts.js";
 
 export interface Lease {
-  /** Lock value beside the flow, checked by commit.lua; "" in Redlock mode (the lock lives on the lock servers). */
+  /** The lock key's value beside the flow, which commit.lua extends; "" in Redlock mode (the lock lives on the lock servers). */
   readonly token: string;
   /** Extends the lock by its TTL; false when it was lost. */
   extend(): Promise<boolean>;

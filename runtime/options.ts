@@ -2,6 +2,7 @@
 import type { RedisOptions } from "ioredis";
 
 import type { RedisTarget } from "./connection.js";
+import { decideDeployment, type Deployment } from "./deployment.js";
 import { ConfigurationError } from "./errors.js";
 import { DEFAULT_TIMER_SHARDS } from "./timers/store.js";
 
@@ -142,6 +143,8 @@ export interface RegisterOptions {
 }
 
 export interface ResolvedOptions {
+  /** Lock mode, topology and consistency, decided here once (deployment.ts). */
+  deployment: Deployment;
   handlerTimeoutMs: number;
   closeTimeoutMs: number;
   lockTtlMs: number;
@@ -191,16 +194,19 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
 }
 
 export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
+  const deployment = decideDeployment(o);
   const consistency = o.consistency ?? "fast";
-  const replicas = consistency === "fast" ? 0 : consistency === "replicated" ? 1 : positive("consistency.replicas", consistency.replicas, 1);
+  // How many replicas `replicated` waits for; none in `fast`.
+  const replicas = deployment.consistency === "fast" ? 0 : typeof consistency === "object" ? positive("consistency.replicas", consistency.replicas, 1) : 1;
   const replicationTimeoutMs = typeof consistency === "object" ? positive("consistency.timeoutMs", consistency.timeoutMs, 1_000) : 1_000;
   const lockTtlMs = positive("lockTtlMs", o.lockTtlMs, 10_000);
-  if (replicas > 0 && typeof o.redis === "object" && "cluster" in o.redis) {
+  if (deployment.consistency === "replicated" && deployment.topology === "cluster") {
     // WAIT counts the replicas of the one node the connection wrote to; a Cluster client spreads writes over many.
     throw new ConfigurationError("FlowRuntime option consistency: \"replicated\" is not supported on a Redis Cluster target");
   }
-  if (o.locks && lockTtlMs < 300) throw new ConfigurationError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
+  if (deployment.lock === "redlock" && lockTtlMs < 300) throw new ConfigurationError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
   return {
+    deployment,
     handlerTimeoutMs: timerOption("handlerTimeoutMs", o.handlerTimeoutMs, 30_000),
     closeTimeoutMs: timerOption("closeTimeoutMs", o.closeTimeoutMs, 10_000),
     lockTtlMs,
@@ -210,7 +216,8 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
     seenTtlMs: positive("idempotencyWindowMs", o.idempotencyWindowMs, DAY_MS),
     seenMax: positive("idempotencyMaxIds", o.idempotencyMaxIds, 1_000),
     batch: positive("batch", o.batch, 32),
-    flowsPerCall: typeof o.redis === "object" && "cluster" in o.redis ? 1 : positiveInteger("flowsPerCall", o.flowsPerCall, 128),
+    // A script call stays in one slot: on a Cluster each call carries one flow.
+    flowsPerCall: deployment.topology === "cluster" ? 1 : positiveInteger("flowsPerCall", o.flowsPerCall, 128),
     maxAttempts: positiveInteger("retry.maxAttempts", o.retry?.maxAttempts, 5),
     retryBaseMs: positive("retry.baseMs", o.retry?.baseMs, 100),
     retryMaxMs: positive("retry.maxMs", o.retry?.maxMs, 10_000),

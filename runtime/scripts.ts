@@ -4,6 +4,7 @@ import type { FlowRedis } from "./connection.js";
 
 import { ReplyError } from "ioredis";
 
+import type { LockMode } from "./deployment.js";
 import type { FlowKeys } from "./keys.js";
 import { DirectScript } from "./direct-command.js";
 import { ScriptBatch } from "./script-batch.js";
@@ -121,6 +122,7 @@ export async function startFlow(
 }
 
 export interface CommitArgs {
+  /** The holder's lock token: its lock key's value in single-instance mode (Lease.token). */
   token: string;
   epoch: number;
   expectedVersion: number;
@@ -140,7 +142,7 @@ export interface CommitArgs {
   release: boolean;
   /**
    * Timers the commit arms (the state entered) and cancels (the state left), in the flow's timer
-   * shard `timerKey`: only where `HotPathScripts.timersInCommit`; elsewhere both are empty.
+   * shard `timerKey`: only on a standalone Redis (Deployment.topology); on a Cluster both are empty.
    */
   timerKey: string;
   arm: readonly { member: string; ms: number }[];
@@ -203,8 +205,8 @@ export interface HotPathSettings {
   deadLetterMax: number;
   /** Most flows in one enqueue or commit call (1 on Redis Cluster: a call must stay in one slot). */
   flowsPerCall: number;
-  /** False on a Redis Cluster, where a flow's timer shard is another slot than the flow: timers are then armed and cancelled in scripts of their own. */
-  timersInCommit: boolean;
+  /** Deployment.lock, passed to commit.lua: whether it releases and extends the lock key beside the flow. */
+  lock: LockMode;
 }
 
 interface EnqueueItem {
@@ -226,11 +228,8 @@ interface CommitItem {
 export class HotPathScripts {
   private readonly enqueues: ScriptBatch<EnqueueItem, EnqueueReply>;
   private readonly commits: ScriptBatch<CommitItem, CommitReply>;
-  /** Whether commit.lua arms and cancels a flow's timers itself (see CommitArgs). */
-  readonly timersInCommit: boolean;
 
   constructor(redis: FlowRedis, s: HotPathSettings) {
-    this.timersInCommit = s.timersInCommit;
     // Each call's list is built in place: the SHA's slot, numkeys, every key, then every argument.
     this.enqueues = new ScriptBatch<EnqueueItem, EnqueueReply>({
       maxItems: s.flowsPerCall,
@@ -254,7 +253,7 @@ export class HotPathScripts {
           if (a.arm.length > 0 || a.cancel.length > 0) args.push(a.timerKey);
         }
         args[1] = args.length - 2;
-        args.push(s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax);
+        args.push(s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax, s.lock);
         for (const { args: a } of items) {
           args.push(
             a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",

@@ -1,7 +1,8 @@
 // The sweeper: finds flows in the pending index whose queue has events and whose owner is gone, and hands them to the runtime.
 import type { FlowRedis } from "./connection.js";
 
-import { parsePendingMember, pendingEligibleMs, type KeySpace } from "./keys.js";
+import { parsePendingMember, type KeySpace } from "./keys.js";
+import { pendingEligibleMs } from "./pending-index.js";
 
 export interface SweepHost {
   readonly redis: FlowRedis;
@@ -49,7 +50,7 @@ export class Sweeper {
 
   /**
    * One pass over every shard, oldest entries first, of the entries old enough to matter (see
-   * keys.ts): a flow that just had an event has a live owner or a lock that has not expired.
+   * pending-index.ts): a flow that just had an event has a live owner or a lock that has not expired.
    * Only entries older than one interval are removed: a younger one may belong to a sender whose
    * enqueue has not run yet (on a Cluster the ZADD and the enqueue go to different nodes).
    */

@@ -23,13 +23,11 @@ export function queuedTimerEvent(timer: DueTimer): { json: string; eventId: stri
 /**
  * The timer a queued `fsm.timer` event stands for in the flow's current state entry, and the
  * event as handlers receive it (`TimerEvent`: whole id, state, ms); undefined when it has no effect
- * (its state entry is over, or the state has no such timer). Events queued before timer members
- * were short name their state and whole id: they are checked against the state as they were then.
+ * (its state entry is over, or the state has no such timer).
  */
 export function resolveTimerEvent(definition: MachineDefinition, flow: { readonly state: string; readonly entry: string }, event: AnyEvent): { timer: TimerData; event: AnyEvent } | undefined {
   if (typeof event.timer !== "string" || event.entry !== flow.entry) return undefined;
-  if (typeof event.state === "string" && event.state !== flow.state) return undefined;
-  const id = typeof event.state === "string" ? event.timer : timerIdIn(event.timer, flow.state);
+  const id = timerIdIn(event.timer, flow.state);
   const timer = definition.states[flow.state]?.timers.find((t) => t.id === id);
   if (!timer) return undefined;
   return { timer, event: { type: "fsm.timer", timer: id, state: flow.state, ms: timer.ms, entry: flow.entry } };

@@ -157,7 +157,7 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The flow hash's `deadline`: packed (TimerStore.pack) or an ArmedTimer as JSON. */
+/** The flow hash's `deadline`, packed (TimerStore.pack). */
 function parseDeadline(text: string | null | undefined, keys: KeySpace, machine: string, flowId: string, shards: number): (ArmedTimer & { due: number }) | undefined {
   if (!text) return undefined;
   let value: Partial<ArmedTimer> | undefined;

@@ -1,11 +1,13 @@
 -- Commits what processors applied to several flows: per flow the fence check, state write, pop, timers, dead letter, and lock release or extension, atomically.
 -- One call carries the commits that one process's drains reach in the same tick (runtime/script-batch.ts);
 -- each flow's step is the same as if it ran alone, with its own keys and its own reply.
--- KEYS: per flow, in order: state hash, queue, lock, seen ids, dead letters, and its timer shard
+-- KEYS (5 or 6 per flow): per flow, in order: state hash, queue, lock, seen ids, dead letters, and its timer shard
 --       (fsm:timers:{<machine>:<n>}) when it arms or cancels timers (standalone Redis only: on a
 --       Cluster the shard is another slot, and the runtime arms and cancels in scripts of their own)
--- ARGV: 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters, then per flow i (from a = 4 + 17i):
---       a+1 lock token ('' = lock held elsewhere: Redlock mode), a+2 epoch, a+3 expected version,
+-- ARGV (5, then 17 per flow): 1 retention ms, 2 lock ttl ms, 3 batch, 4 max dead letters,
+--       5 lock mode: 'single' (the lock is the flow's lock key, released or extended here) or 'redlock'
+--         (the lock lives on the lock servers: the lock key is never touched), then per flow i (from a = 5 + 17i):
+--       a+1 lock token (the lock key's value; unused in Redlock mode), a+2 epoch, a+3 expected version,
 --       a+4 applied count, a+5 pop count, a+6 seq of the queue head to pop ('' when pop count is 0),
 --       a+7 state, a+8 context JSON ('' = unchanged), a+9 packed timers headed by the entry token ('' = unchanged, '-' = none),
 --       a+10 packed deadline ('' = unchanged, '-' = remove), a+11 ended ('1'|'0'),
@@ -21,12 +23,14 @@ local retention = ARGV[1]
 local ttl_ms = ARGV[2]
 local batch = tonumber(ARGV[3])
 local max_dead = tonumber(ARGV[4])
+-- In Redlock mode the holder releases and extends its lock on the lock servers itself.
+local lock_beside = ARGV[5] == 'single'
 
 -- Past the fence check the lock is this holder's or gone: every holder that takes a flow's lock
 -- bumps its epoch in the same script (enqueue, start, claim; fence in Redlock mode), and a
 -- force-release bumps it too. So releasing is a plain DEL, and keeping it a plain SET, with no GET.
-local function release(lock, token)
-  if token ~= '' then redis.call('DEL', lock) end
+local function release(lock)
+  if lock_beside then redis.call('DEL', lock) end
 end
 
 local function commit(state, queue, lock, seen, dead, timers, a)
@@ -83,7 +87,7 @@ local function commit(state, queue, lock, seen, dead, timers, a)
     local dropped = redis.call('LLEN', queue)
     redis.call('HSET', state, 'x', 1)
     redis.call('DEL', queue)
-    release(lock, token)
+    release(lock)
     redis.call('PEXPIRE', state, retention)
     if redis.call('EXISTS', seen) == 1 then redis.call('PEXPIRE', seen, retention) end
     if redis.call('EXISTS', dead) == 1 then redis.call('PEXPIRE', dead, retention) end
@@ -94,29 +98,29 @@ local function commit(state, queue, lock, seen, dead, timers, a)
   -- window: an event enqueued after this point finds the lock free and takes it itself. The next
   -- events are read at once: an empty read is the empty queue, a full one is the reply.
   if ARGV[a + 13] == '1' then
-    release(lock, token)
+    release(lock)
     return 0
   end
   -- Sequence numbers are handed out one by one as events are appended (enqueue.lua), so a pop that
   -- ended at the last one handed out (`q`) emptied the queue: no need to read it to know.
   if pop > 0 and tonumber(f[5]) == tonumber(ARGV[a + 6]) + pop - 1 then
-    release(lock, token)
+    release(lock)
     return 0
   end
   local events = redis.call('LRANGE', queue, 0, batch - 1)
   if #events == 0 then
-    release(lock, token)
+    release(lock)
     return 0
   end
   -- Extends the lock, or takes it back if it expired while we worked (nobody took it: the epoch still matches).
-  if token ~= '' then redis.call('SET', lock, token, 'PX', ttl_ms) end
+  if lock_beside then redis.call('SET', lock, token, 'PX', ttl_ms) end
   return { 'more', events }
 end
 
 local out = {}
 local k = 0
-for i = 0, (#ARGV - 4) / 17 - 1 do
-  local a = 4 + 17 * i
+for i = 0, (#ARGV - 5) / 17 - 1 do
+  local a = 5 + 17 * i
   -- A flow's timer shard is among its keys only when it arms or cancels timers.
   local timers = nil
   if ARGV[a + 14] ~= '' or ARGV[a + 15] ~= '' then timers = KEYS[k + 6] end

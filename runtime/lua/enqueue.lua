@@ -2,9 +2,10 @@
 -- One call carries the events that one process sends in the same tick (runtime/script-batch.ts), so
 -- Redis and the client pay the per-call cost once for all of them; each flow's step is the same as
 -- if it ran alone, with its own keys and its own reply. (On Redis Cluster every call holds one flow.)
--- KEYS: per flow i = 0, 1, …: 4i+1 state hash, 4i+2 queue, 4i+3 lock, 4i+4 seen ids
--- ARGV: 1 lock ttl ms, 2 batch, 3 seen-id ttl ms, 4 max seen ids,
---       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock)
+-- KEYS (4 per flow): per flow i = 0, 1, …: 4i+1 state hash, 4i+2 queue, 4i+3 lock, 4i+4 seen ids
+-- ARGV (4, then 3 per flow): 1 lock ttl ms, 2 batch, 3 seen-id ttl ms, 4 max seen ids,
+--       then per flow i: 5+3i event id ('' = none), 6+3i event JSON, 7+3i lock token ('' = do not take the lock:
+--       what Redlock mode, a runtime that is not started and `fsmc flows migrate` pass)
 -- Reply: per flow, {'unknown'} | {'closed'} | {'duplicate'} | seq (queued) | {'error', message}
 --        | {'locked', seq, epoch, state, context, version, packed timers, packed deadline, events, attempts, machine version}, where
 --        events is the queued records, or only the enqueue time when this event is the only one, and attempts

@@ -3,5 +3,5 @@ export type { TimerSpec, ArmedTimer, DueTimer, TimerKind, TimerRedis, TimerStore
 export { TimerStore, DEFAULT_TIMER_SHARDS, type TimerShardRef } from "./store.js";
 export { TimerService } from "./service.js";
 export type { TimerServiceStats } from "./service.js";
-export { timerShard, timerShardKey, legacyTimerShardKey, decodeTimerMember, timerIdIn, relativeTimerId, type DecodedMember } from "./member.js";
+export { timerShard, timerShardKey, decodeTimerMember, timerIdIn, relativeTimerId, type DecodedMember } from "./member.js";
 export { packArmed, unpackArmed, entryOfPacked } from "./packed.js";

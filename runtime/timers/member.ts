@@ -133,8 +133,3 @@ export function assertTimerMachine(machine: string): void {
   // eslint-disable-next-line no-control-regex
   if (machine === "" || /[{}\u0000-\u001f]/.test(machine)) throw new RangeError(`machine name ${JSON.stringify(machine)} cannot name a timer shard`);
 }
-
-/** The shard key of the layout before shards were per machine (members then named the machine). Only cancelling still touches it. */
-export function legacyTimerShardKey(shard: number): string {
-  return `fsm:timers:{${shard}}`;
-}

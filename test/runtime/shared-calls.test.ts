@@ -102,7 +102,7 @@ test("a flow whose step fails in a shared call fails only its own send; the othe
 });
 
 test("a commit whose queue head is not the event it applied is refused and leaves the queue as it was", async () => {
-  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, timersInCommit: true });
+  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, lock: "single" });
   // Not started: nothing else drains this flow while the test holds its lock.
   const runtime = pool.add(new FlowRuntime({ redis: server.url }));
   const client = runtime.register(Call, callHandlers());

@@ -121,7 +121,7 @@ test("on a standalone Redis the commit itself re-arms a state's timer: an event 
 });
 
 test("a refused commit arms and cancels no timer", async () => {
-  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, timersInCommit: true });
+  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, lock: "single" });
   await dial.start("t-refused", {});
   await waitFor("the start to apply", async () => (await dial.get("t-refused"))?.version === 1);
   const armed = (await inspectFlow(redis, "Dial", "t-refused")).timers ?? [];

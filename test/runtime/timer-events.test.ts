@@ -44,10 +44,4 @@ test("a timer id without its state's prefix resolves as kept whole", () => {
   assert.is(resolveTimerEvent(definition, { state: "Ringing", entry: "1.1" }, event)?.event.timer, "custom");
 });
 
-test("an event queued before timer members were short (whole id and state) still applies, and only in its state", () => {
-  const event = { type: "fsm.timer", timer: "Ringing/1h", state: "Ringing", ms: 3_600_000, entry: "2.2" };
-  assert.is(resolveTimerEvent(definition, { state: "Ringing", entry: "2.2" }, event)?.timer.id, "Ringing/1h");
-  assert.is(resolveTimerEvent(definition, { state: "Menu", entry: "2.2" }, { ...event, timer: "Menu/1h" }), undefined);
-});
-
 test.run();

@@ -42,7 +42,7 @@ test("the watchdog scans every master of the cluster", async () => {
   const flows = Array.from({ length: 30 }, (_, i) => `late-${i}`);
   for (const id of flows) {
     const [deadline] = await store.arm("M", id, "1.0", [{ id: "deadline", state: "", ms: 1, kind: "deadline" }]);
-    await client.hset(`fsm:{M:${id}}:s`, { [F.state]: "Waiting", [F.deadline]: JSON.stringify(deadline) });
+    await client.hset(`fsm:{M:${id}}:s`, { [F.state]: "Waiting", [F.deadline]: store.pack([deadline!]) });
   }
   await new Promise((resolve) => setTimeout(resolve, 20));
   const report = await listStuckFlows(client, { graceMs: 0 });

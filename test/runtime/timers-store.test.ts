@@ -151,12 +151,6 @@ test("nothing armed packs to a non-empty value that unpacks to no timers", () =>
   assert.equal(store.unpack("InboundCall", "call-9", packed), []);
 });
 
-test("unpack also reads the JSON form (an array of timers, or one deadline)", async () => {
-  const armed = await store.arm("InboundCall", "call-11", "1.1", [greeting]);
-  assert.equal(store.unpack("InboundCall", "call-11", JSON.stringify(armed)), armed);
-  assert.equal(store.unpack("InboundCall", "call-11", JSON.stringify(armed[0])), armed);
-});
-
 test("a state's packed timer is the entry token and the relative id: 7 bytes for one timer of a fresh entry", async () => {
   const armed = await store.arm("InboundCall", uuid, "1.1", [greeting]);
   assert.is(store.pack(armed), "1.1\u001e10s");
@@ -166,19 +160,6 @@ test("an unpacked timer cancels like the original", async () => {
   const armed = await store.arm("InboundCall", "call-10", "1.1", [greeting]);
   await store.cancel(store.unpack("InboundCall", "call-10", store.pack(armed)));
   assert.is(await redis.zcard(armed[0]!.key), 0);
-});
-
-test("a flow hash of the layout before is read: its timers are found in the old shared shard, and cancel removes them", async () => {
-  // Before: members `kind US machine US flow US id US state US entry US ms(36) US due(36)` in fsm:timers:{n}.
-  const due = (Date.now() + 10_000).toString(36);
-  const shard = store.shardOf("InboundCall", "call-12");
-  const oldMember = ["t", "InboundCall", "call-12", "Greeting/10s", "", "1.1", (10_000).toString(36), due].join("\u001f");
-  await redis.zadd(`fsm:timers:{${shard}}`, Date.now() + 10_000, oldMember);
-  const packed = `1.1\u001etGreeting/10s\u001f\u001f${(10_000).toString(36)}\u001f${due}`;
-  const [timer] = store.unpack("InboundCall", "call-12", packed, "Greeting");
-  assert.equal(timer, { id: "Greeting/10s", due: parseInt(due, 36), member: oldMember, key: `fsm:timers:{${shard}}`, shard, kind: "timer" });
-  await store.cancel([timer!]);
-  assert.is(await redis.zcard(`fsm:timers:{${shard}}`), 0);
 });
 
 test("with ioredis auto-pipelining, arming works in the same tick as the client's first other command", async () => {

@@ -10,8 +10,6 @@ export interface SeedFlow {
   status?: "active" | "ended";
   /** Arms a deadline this many ms from now and records it in the flow hash, as `start` does. */
   deadlineMs?: number;
-  /** Records the deadline packed (TimerStore.pack) instead of as JSON. */
-  packed?: boolean;
   /** Queues one event enqueued this long ago. */
   queuedAgoMs?: number;
   locked?: boolean;
@@ -25,7 +23,7 @@ export async function seedFlow(redis: Redis, store: TimerStore, flow: SeedFlow):
   const [deadline] = await store.arm(flow.machine, flow.flowId, "1.0", [{ id: "deadline", state: "", ms: flow.deadlineMs ?? 3_600_000, kind: "deadline" }]);
   const fields: Record<string, string | number> = { [F.state]: flow.state ?? "Ringing", [F.ctx]: "{}", [F.version]: 1, [F.created]: now, [F.updated]: 0, [F.epoch]: 1, [F.lastSeq]: 1, [F.timers]: "1.1" };
   if (flow.status === "ended") fields[F.ended] = 1;
-  if (flow.deadlineMs !== undefined) fields[F.deadline] = flow.packed ? store.pack([deadline!]) : JSON.stringify(deadline);
+  if (flow.deadlineMs !== undefined) fields[F.deadline] = store.pack([deadline!]);
   await redis.hset(`${base}:s`, fields);
   if (flow.queuedAgoMs !== undefined) await redis.rpush(`${base}:q`, JSON.stringify({ seq: 2, id: "", at: now - flow.queuedAgoMs, event: { type: "Answered" } }));
   if (flow.locked) await redis.set(`${base}:lock`, "owner", "PX", 30_000);
