@@ -2,6 +2,10 @@
 // Entry point of the `fsmc` command: runs the compiled CLI in dist/. In a clone, `npm ci` builds dist/ and
 // `npm run build` rebuilds it after a change to the sources.
 import { readFileSync } from "node:fs";
+import module from "node:module";
+
+// Node 22.1 and later keep the compiled code of the CLI's modules between runs (a no-op elsewhere).
+module.enableCompileCache?.();
 
 const args = process.argv.slice(2);
 if (args.length === 1 && args[0] === "--version") {

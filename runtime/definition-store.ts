@@ -5,14 +5,14 @@ import { definitionHash } from "./definition-hash.js";
 import { VersionConflictError } from "./errors.js";
 import { DirectScript } from "./direct-command.js";
 import type { KeySpace } from "./keys.js";
-import { readFileSync } from "node:fs";
+import { luaSource } from "./lua-source.js";
 
 /** `fsm:def:{<machine>}` (in a key space: KeySpace.definitions): field `<version>` = the definition's JSON, `h:<version>` = its content hash. */
 export function definitionsKey(machine: string): string {
   return `fsm:def:{${machine}}`;
 }
 
-const defineScript = new DirectScript(readFileSync(new URL("./lua/define.lua", import.meta.url), "utf8"));
+const defineScript = new DirectScript(luaSource("define.lua"));
 
 /**
  * Stores `definition` under its version unless that version is stored already: with the same content

@@ -1,11 +1,11 @@
 // start()'s up-front check that the connected user's ACL allows every command the runtime sends, on every key it uses: one script call.
-import { readFileSync } from "node:fs";
 
 import { asRedisError, type Connection } from "./connection.js";
 import { RedisPermissionError } from "./errors.js";
 import { flowKeys, type KeySpace } from "./keys.js";
+import { luaSource } from "./lua-source.js";
 
-const checkScript = readFileSync(new URL("./lua/check-permissions.lua", import.meta.url), "utf8");
+const checkScript = luaSource("check-permissions.lua");
 
 /** Stands for the key of the family in a command line below. */
 const KEY = "{key}";

@@ -1,16 +1,16 @@
 // Which versions of each machine live processes can run, kept in Redis for a while, so flows no process can run are named.
-import { readFileSync } from "node:fs";
 
 import type { FlowRedis } from "./connection.js";
 import { DirectScript } from "./direct-command.js";
 import type { KeySpace } from "./keys.js";
+import { luaSource } from "./lua-source.js";
 
 /** `fsm:runners:{<machine>}` (in a key space: KeySpace.runners): a sorted set of versions, each scored with the Redis time until which some live process said it runs it. */
 export function runnersKey(machine: string): string {
   return `fsm:runners:{${machine}}`;
 }
 
-const advertiseScript = new DirectScript(readFileSync(new URL("./lua/advertise.lua", import.meta.url), "utf8"));
+const advertiseScript = new DirectScript(luaSource("advertise.lua"));
 
 /** Says, for `holdMs`, that this process runs these versions of `machine`. */
 export async function advertiseVersions(redis: FlowRedis, keys: KeySpace, machine: string, versions: readonly number[], holdMs: number): Promise<void> {

@@ -1,5 +1,4 @@
 // Loads the flow Lua scripts once per connection (ioredis defineCommand) and wraps each with types.
-import { readFileSync } from "node:fs";
 import type { FlowRedis } from "./connection.js";
 
 import { ReplyError } from "ioredis";
@@ -7,11 +6,11 @@ import { ReplyError } from "ioredis";
 import type { LockMode } from "./deployment.js";
 import type { FlowKeys } from "./keys.js";
 import { DirectScript } from "./direct-command.js";
+import { luaSource } from "./lua-source.js";
 import { ScriptBatch } from "./script-batch.js";
 import { entryOfPacked } from "./timers/packed.js";
 
-const luaDir = new URL("./lua/", import.meta.url);
-const read = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
+const read = luaSource;
 const include = read("include/flow.lua");
 
 /** Script name → [file, number of keys, needs the shared include]. */

@@ -29,8 +29,9 @@ cpSync(join(root, "runtime/lua"), join(root, "runtime/dist/lua"), { recursive: t
 compile("tsconfig.build.json", "dist");
 
 // The `fsmc` command itself: one bundle in dist/cli/, split so that each command loads only what it uses. A cold
-// start then reads a few files instead of thousands (chevrotain alone is 2,400 modules unbundled). ts-morph (for
-// `compile`) and the runtime's client code (for `flows`) stay outside it and load on use.
+// start then reads a few files instead of thousands (chevrotain alone is 2,400 modules unbundled, ioredis a hundred).
+// ts-morph (for `compile`) stays outside it and loads on use. The `flows` commands bundle the runtime's operations
+// (@fsmc/runtime/operations) and ioredis, so the Lua scripts those read go beside the bundle (lua-source.ts).
 const { build } = await import("esbuild");
 await build({
   entryPoints: [join(root, "compiler/cli/bin.ts")],
@@ -40,8 +41,10 @@ await build({
   platform: "node",
   target: "node20",
   outdir: join(root, "dist/cli"),
-  external: ["ts-morph", "@fsmc/runtime", "@fsmc/runtime/*", "ioredis"],
+  external: ["ts-morph"],
+  minify: process.env.FSMC_BUILD_MINIFY !== "0",
   // Bundled CommonJS dependencies (semver, validate-npm-package-name) call require() for Node's own modules.
   banner: { js: 'import { createRequire as fsmcCreateRequire } from "node:module"; const require = fsmcCreateRequire(import.meta.url);' },
   logLevel: "warning",
 });
+cpSync(join(root, "runtime/lua"), join(root, "dist/cli/lua"), { recursive: true });

@@ -1,9 +1,8 @@
 // Loads the timer Lua scripts once per client (ioredis defineCommand: EVALSHA, EVAL on NOSCRIPT) and wraps them with types.
-import { readFileSync } from "node:fs";
+import { luaSource } from "../lua-source.js";
 import type { TimerRedis } from "./types.js";
 
-const luaDir = new URL("../lua/", import.meta.url);
-const source = (name: string) => readFileSync(new URL(name, luaDir), "utf8");
+const source = luaSource;
 const scripts = {
   fsmTimersArm: source("arm-timers.lua"),
   fsmTimersClaim: source("claim-timers.lua"),
