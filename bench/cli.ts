@@ -27,7 +27,7 @@ function timed(variant: Variant): number {
   return ms;
 }
 
-if (!existsSync(`${repoRoot}dist/compiler/cli/main.js`)) {
+if (!existsSync(`${repoRoot}dist/cli/bin.js`)) {
   process.stderr.write("bench cli: dist/ is missing: run `npm run build` first\n");
   process.exit(1);
 }

@@ -59,7 +59,10 @@ function tscProject(source: SourceFile): string {
   const known = tscProjects.get(source.path);
   if (known) return known;
   const dir = mkdtempSync(join(tmpdir(), "fsmc-bench-tsc-"));
-  if (tscProjects.size === 0) process.on("exit", () => tscProjects.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  if (tscProjects.size === 0)
+    process.on("exit", () => {
+      for (const d of tscProjects.values()) rmSync(d, { recursive: true, force: true });
+    });
   for (const file of compile([source]).files) writeFileSync(join(dir, file.path), file.text);
   const compilerOptions = {
     target: "ES2022",
@@ -177,5 +180,5 @@ export function markdownTable(results: readonly SizeResult[]): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const results = sizes.map(measure);
   process.stdout.write(`Medians of ${rounds} runs after a warm-up, one process (Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)}).\n\n`);
-  process.stdout.write(markdownTable(results) + "\n");
+  process.stdout.write(`${markdownTable(results)}\n`);
 }

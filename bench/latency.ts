@@ -149,7 +149,19 @@ try {
   console.log(`${machine}; \`npm run bench -- latency\`; \`replicated\` on its own primary with one replica\n`);
   console.log(
     markdownTable(
-      ["variant", "max events/s", "offered events/s", "achieved events/s", "ack p50", "ack p99", "ack p99.9", "committed p50", "committed p99", "committed p99.9", "samples"],
+      [
+        "variant",
+        "max events/s",
+        "offered events/s",
+        "achieved events/s",
+        "ack p50",
+        "ack p99",
+        "ack p99.9",
+        "committed p50",
+        "committed p99",
+        "committed p99.9",
+        "samples",
+      ],
       results.map(resultRow),
     ),
   );

@@ -29,7 +29,13 @@ const Waiting: MachineDefinition = {
   initial: "Ringing",
   finals: ["Missed", "Talking"],
   states: {
-    Ringing: { final: false, entry: [], exit: [], on: { Answered: [{ target: "Talking", actions: [] }] }, timers: [{ id: "Ringing/1h", ms: 3_600_000, clauses: [{ target: "Missed", actions: [] }] }] },
+    Ringing: {
+      final: false,
+      entry: [],
+      exit: [],
+      on: { Answered: [{ target: "Talking", actions: [] }] },
+      timers: [{ id: "Ringing/1h", ms: 3_600_000, clauses: [{ target: "Missed", actions: [] }] }],
+    },
     Talking: { final: true, entry: [], exit: [], on: {}, timers: [] },
     Missed: { final: true, entry: [], exit: [], on: {}, timers: [] },
   },
@@ -121,16 +127,30 @@ try {
         ["  of which its timer in `fsm:timers:{InboundCall:n}` (MEMORY USAGE of the shards ÷ flows)", String(Math.round(timerBytes)), "", ""],
         ["before: long timer member in shared shards, recorded", String(BEFORE.longMember.total), formatRatio(BEFORE.longMember.total / baseBytes), "missed"],
         ["  of which the flow hash / its timer", `${BEFORE.longMember.hash} / ${BEFORE.longMember.timer}`, "", ""],
-        ["before: timers as JSON in the flow hash (hashtable), recorded", String(BEFORE.jsonTimers.total), formatRatio(BEFORE.jsonTimers.total / baseBytes), "missed"],
+        [
+          "before: timers as JSON in the flow hash (hashtable), recorded",
+          String(BEFORE.jsonTimers.total),
+          formatRatio(BEFORE.jsonTimers.total / baseBytes),
+          "missed",
+        ],
         ["  of which the flow hash", String(BEFORE.jsonTimers.hash), "", ""],
-        ["before: timers packed, long field names (projection), recorded", String(BEFORE.packedTimersOnly.total), formatRatio(BEFORE.packedTimersOnly.total / baseBytes), "missed"],
+        [
+          "before: timers packed, long field names (projection), recorded",
+          String(BEFORE.packedTimersOnly.total),
+          formatRatio(BEFORE.packedTimersOnly.total / baseBytes),
+          "missed",
+        ],
         ["  of which the flow hash", String(BEFORE.packedTimersOnly.hash), "", ""],
         ["baseline: one JSON string per flow", String(Math.round(baseBytes)), "1.00×", ""],
       ],
     ),
   );
   console.log(`\nkeys per flow: ${keysPerFlow.toFixed(2)}; ${FLOWS.toLocaleString("en-US")} flows started in ${startSeconds.toFixed(1)} s.`);
-  console.log(`\nflow hash fields of one flow (value bytes): ${Object.entries(example).map(([k, v]) => `${k} ${Buffer.byteLength(v)}`).join(", ")}`);
+  console.log(
+    `\nflow hash fields of one flow (value bytes): ${Object.entries(example)
+      .map(([k, v]) => `${k} ${Buffer.byteLength(v)}`)
+      .join(", ")}`,
+  );
   console.log(`timer member of one flow: ${Buffer.byteLength(exampleMember)} bytes`);
 } finally {
   admin.disconnect();

@@ -79,10 +79,21 @@ try {
     }
   }
   console.log(`\n### throughput — ${FLOWS.toLocaleString("en-US")} flows × ${EVENTS_PER_FLOW} events, closed loop, median of ${ROUNDS} rounds\n`);
-  console.log(`${machine}; \`npm run bench -- throughput\`; bullmq worker concurrency ${BULLMQ_WORKER_CONCURRENCY} per process; every client with ioredis auto-pipelining\n`);
-    console.log(
+  console.log(
+    `${machine}; \`npm run bench -- throughput\`; bullmq worker concurrency ${BULLMQ_WORKER_CONCURRENCY} per process; every client with ioredis auto-pipelining\n`,
+  );
+  console.log(
     markdownTable(
-      ["processes", "variant", "events/s (median)", "range", "fsmc ÷ variant (median of per-round ratios)", "target", "bench-process CPU µs/event", "Redis CPU µs/event"],
+      [
+        "processes",
+        "variant",
+        "events/s (median)",
+        "range",
+        "fsmc ÷ variant (median of per-round ratios)",
+        "target",
+        "bench-process CPU µs/event",
+        "Redis CPU µs/event",
+      ],
       rows,
     ),
   );

@@ -63,7 +63,15 @@ async function stopWorker(child: ChildProcess): Promise<WorkerReport> {
   return value;
 }
 
-interface RoundResult { lateness: number[]; lost: number; duplicates: number; ackMissed: number; armedLate: number; workerCpuMs: number; redisCpuMs: number }
+interface RoundResult {
+  lateness: number[];
+  lost: number;
+  duplicates: number;
+  ackMissed: number;
+  armedLate: number;
+  workerCpuMs: number;
+  redisCpuMs: number;
+}
 
 async function redisCpuMs(redis: Redis): Promise<number> {
   const info = await redis.info("cpu");
@@ -154,16 +162,34 @@ async function main(): Promise<void> {
       floor.p50.push(quantile(base, 0.5));
       floor.p99.push(quantile(base, 0.99));
       floor.max.push(Math.max(...base));
-      console.error(`round ${round}: fsmc p50 ${formatMs(fsmc.p50.at(-1)!)} p99 ${formatMs(fsmc.p99.at(-1)!)} max ${formatMs(fsmc.max.at(-1)!)} lost ${result.lost} dup ${result.duplicates}; setTimeout p99 ${formatMs(floor.p99.at(-1)!)}`);
+      console.error(
+        `round ${round}: fsmc p50 ${formatMs(fsmc.p50.at(-1)!)} p99 ${formatMs(fsmc.p99.at(-1)!)} max ${formatMs(fsmc.max.at(-1)!)} lost ${result.lost} dup ${result.duplicates}; setTimeout p99 ${formatMs(floor.p99.at(-1)!)}`,
+      );
     }
-    const row = (name: string, s: typeof fsmc) => [name, formatMs(median(s.p50)), formatMs(median(s.p99)), formatMs(median(s.max)), formatMs(Math.max(...s.max))];
+    const row = (name: string, s: typeof fsmc) => [
+      name,
+      formatMs(median(s.p50)),
+      formatMs(median(s.p99)),
+      formatMs(median(s.max)),
+      formatMs(Math.max(...s.max)),
+    ];
     const verdict = (ok: boolean) => (ok ? "met" : "**missed**");
     console.log(`\n### timers — ${TIMERS.toLocaleString("en-US")} timers due over ${SPREAD_MS / 1000} s, ${PROCESSES} processes, median of ${ROUNDS} rounds\n`);
     console.log(`${machine}\n`);
     console.log(
       markdownTable(
         ["variant", "p50 lateness ms", "p99 lateness ms", "max ms (median)", "max ms (worst round)"],
-        [row(`fsmc (${PROCESSES} processes)`, fsmc), row("setTimeout (1 process, in memory)", floor), ["fsmc ÷ setTimeout", formatRatio(median(fsmc.p50) / median(floor.p50)), formatRatio(median(fsmc.p99) / median(floor.p99)), formatRatio(median(fsmc.max) / median(floor.max)), "—"]],
+        [
+          row(`fsmc (${PROCESSES} processes)`, fsmc),
+          row("setTimeout (1 process, in memory)", floor),
+          [
+            "fsmc ÷ setTimeout",
+            formatRatio(median(fsmc.p50) / median(floor.p50)),
+            formatRatio(median(fsmc.p99) / median(floor.p99)),
+            formatRatio(median(fsmc.max) / median(floor.max)),
+            "—",
+          ],
+        ],
       ),
     );
     console.log("");
@@ -184,7 +210,10 @@ async function main(): Promise<void> {
         `(${(median(workerCpu) / (TIMERS / 1000)).toFixed(1)} ms per 1,000 timers, idle polling included); Redis ${Math.round(median(redisCpu)).toLocaleString("en-US")} ms ` +
         `(arming, claims, acks and the stand-in enqueues). Load average at the end: ${load.toFixed(1)} on ${availableParallelism()} cores.`,
     );
-    if (armedLate > 0) console.log(`\n${armedLate} timers were armed after their due time (arming slower than ${ARM_LEAD_MS} ms lead); their lateness counts from the intended due.`);
+    if (armedLate > 0)
+      console.log(
+        `\n${armedLate} timers were armed after their due time (arming slower than ${ARM_LEAD_MS} ms lead); their lateness counts from the intended due.`,
+      );
   } finally {
     admin.disconnect();
     await server.stop({ cleanup: true });

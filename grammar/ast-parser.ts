@@ -39,7 +39,11 @@ interface Frame {
   parent: Frame;
 }
 
-interface RootFrame extends Frame { kind: "root"; machine: MachineAst | undefined; diagnostics: Diagnostic[] }
+interface RootFrame extends Frame {
+  kind: "root";
+  machine: MachineAst | undefined;
+  diagnostics: Diagnostic[];
+}
 interface MachineFrame extends Frame {
   kind: "machine";
   keyword: IToken | undefined;
@@ -54,15 +58,52 @@ interface MachineFrame extends Frame {
   /** Found while building members; reported only if the machine itself is kept. */
   diagnostics: Diagnostic[];
 }
-interface VersionFrame extends Frame { kind: "version"; value: IToken | undefined }
-interface MigrationFrame extends Frame { kind: "migration"; version: IToken | undefined; states: StateMappingAst[] }
-interface StateMappingFrame extends Frame { kind: "stateMapping"; old: IToken | undefined; target: IToken | undefined }
-interface FieldsFrame extends Frame { kind: "context" | "event"; name: IToken | undefined; fields: FieldAst[] | undefined }
-interface FieldBlockFrame extends Frame { kind: "fieldBlock"; fields: FieldAst[] }
-interface FieldFrame extends Frame { kind: "field"; name: IToken | undefined; type: TypeAst | undefined; literal: LiteralAst | undefined; hasLiteral: boolean }
-interface TypeFrame extends Frame { kind: "type"; base: BaseType | undefined; values: string[]; open: boolean; close: boolean; optional: boolean }
-interface LiteralFrame extends Frame { kind: "literal"; value: LiteralAst | undefined }
-interface ArrayFrame extends Frame { kind: "arrayLiteral"; items: LiteralAst[] }
+interface VersionFrame extends Frame {
+  kind: "version";
+  value: IToken | undefined;
+}
+interface MigrationFrame extends Frame {
+  kind: "migration";
+  version: IToken | undefined;
+  states: StateMappingAst[];
+}
+interface StateMappingFrame extends Frame {
+  kind: "stateMapping";
+  old: IToken | undefined;
+  target: IToken | undefined;
+}
+interface FieldsFrame extends Frame {
+  kind: "context" | "event";
+  name: IToken | undefined;
+  fields: FieldAst[] | undefined;
+}
+interface FieldBlockFrame extends Frame {
+  kind: "fieldBlock";
+  fields: FieldAst[];
+}
+interface FieldFrame extends Frame {
+  kind: "field";
+  name: IToken | undefined;
+  type: TypeAst | undefined;
+  literal: LiteralAst | undefined;
+  hasLiteral: boolean;
+}
+interface TypeFrame extends Frame {
+  kind: "type";
+  base: BaseType | undefined;
+  values: string[];
+  open: boolean;
+  close: boolean;
+  optional: boolean;
+}
+interface LiteralFrame extends Frame {
+  kind: "literal";
+  value: LiteralAst | undefined;
+}
+interface ArrayFrame extends Frame {
+  kind: "arrayLiteral";
+  items: LiteralAst[];
+}
 interface StateFrame extends Frame {
   kind: "state";
   initial: IToken | undefined;
@@ -73,16 +114,61 @@ interface StateFrame extends Frame {
   clauses: ClauseAst[];
   diagnostics: Diagnostic[];
 }
-interface ActionListFrame extends Frame { kind: "entry" | "exit"; actions: Name[] | undefined }
-interface ActionsFrame extends Frame { kind: "actions"; names: Name[] }
-interface TailFrame extends Frame { kind: "transitionTail"; guard: GuardAst | undefined; arrow: boolean; target: IToken | undefined; actions: Name[] | undefined }
-interface ClauseFrame extends Frame { kind: "on" | "after"; name: IToken | undefined; duration: IToken | undefined; tail: TailFrame | undefined }
-interface DeadlineFrame extends Frame { kind: "deadline"; duration: IToken | undefined; target: IToken | undefined; actions: Name[] | undefined }
-interface DurationFrame extends Frame { kind: "duration"; token: IToken | undefined }
-interface GuardFrame extends Frame { kind: "guard"; expr: GuardExprAst | undefined; soleElse: IToken | undefined }
-interface OrFrame extends Frame { kind: "orExpr"; operands: GuardExprAst[]; count: number; soleElse: IToken | undefined }
-interface AndFrame extends Frame { kind: "andExpr"; operands: GuardExprAst[]; count: number; firstName: IToken | undefined }
-interface UnaryFrame extends Frame { kind: "unary"; bang: IToken | undefined; name: IToken | undefined; inner: GuardExprAst | undefined; expr: GuardExprAst | undefined }
+interface ActionListFrame extends Frame {
+  kind: "entry" | "exit";
+  actions: Name[] | undefined;
+}
+interface ActionsFrame extends Frame {
+  kind: "actions";
+  names: Name[];
+}
+interface TailFrame extends Frame {
+  kind: "transitionTail";
+  guard: GuardAst | undefined;
+  arrow: boolean;
+  target: IToken | undefined;
+  actions: Name[] | undefined;
+}
+interface ClauseFrame extends Frame {
+  kind: "on" | "after";
+  name: IToken | undefined;
+  duration: IToken | undefined;
+  tail: TailFrame | undefined;
+}
+interface DeadlineFrame extends Frame {
+  kind: "deadline";
+  duration: IToken | undefined;
+  target: IToken | undefined;
+  actions: Name[] | undefined;
+}
+interface DurationFrame extends Frame {
+  kind: "duration";
+  token: IToken | undefined;
+}
+interface GuardFrame extends Frame {
+  kind: "guard";
+  expr: GuardExprAst | undefined;
+  soleElse: IToken | undefined;
+}
+interface OrFrame extends Frame {
+  kind: "orExpr";
+  operands: GuardExprAst[];
+  count: number;
+  soleElse: IToken | undefined;
+}
+interface AndFrame extends Frame {
+  kind: "andExpr";
+  operands: GuardExprAst[];
+  count: number;
+  firstName: IToken | undefined;
+}
+interface UnaryFrame extends Frame {
+  kind: "unary";
+  bang: IToken | undefined;
+  name: IToken | undefined;
+  inner: GuardExprAst | undefined;
+  expr: GuardExprAst | undefined;
+}
 
 export function tokenRange(tok: IToken, lines: LineStarts): SourceRange {
   return lines.span(tok.startOffset, tok.endOffset!);
@@ -180,7 +266,21 @@ class FsmAstParser extends EmbeddedActionsParser {
   }
 
   /** Keywords that start a member or clause: used as a name only on the same line as what precedes the name. */
-  private static readonly starters = new Set([t.On, t.After, t.Entry, t.Exit, t.State, t.Initial, t.Final, t.Event, t.Context, t.Version, t.Deadline, t.Migrate, t.Machine]);
+  private static readonly starters = new Set([
+    t.On,
+    t.After,
+    t.Entry,
+    t.Exit,
+    t.State,
+    t.Initial,
+    t.Final,
+    t.Event,
+    t.Context,
+    t.Version,
+    t.Deadline,
+    t.Migrate,
+    t.Machine,
+  ]);
 
   /**
    * A missing name at the end of a line (`on E ->` then a new `on` clause) must not swallow the next clause's
@@ -203,8 +303,20 @@ class FsmAstParser extends EmbeddedActionsParser {
   /** The entry rule: a file is cut into one token run per machine (see `parseFile`), each parsed on its own. Returns true when it got to its end. */
   machine = this.RULE("machine", () => {
     const f = this.open<MachineFrame>({
-      kind: "machine", start: Number.NaN, end: Number.NaN, parent: this.top,
-      keyword: undefined, name: undefined, versions: [], context: [], events: [], states: [], anyOns: [], deadlines: [], migrations: [], diagnostics: [],
+      kind: "machine",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      keyword: undefined,
+      name: undefined,
+      versions: [],
+      context: [],
+      events: [],
+      states: [],
+      anyOns: [],
+      deadlines: [],
+      migrations: [],
+      diagnostics: [],
     });
     try {
       f.keyword = this.real(this.CONSUME(t.Machine));
@@ -244,7 +356,13 @@ class FsmAstParser extends EmbeddedActionsParser {
       if (!Number.isSafeInteger(number) || number < 1 || !/^\d+$/.test(value.image)) {
         root.diagnostics.push(this.problem("FSM001", versionRange, `version must be a positive whole number such as 1 or 2, found '${value.image}'`));
       } else if (machine.version !== undefined) {
-        root.diagnostics.push(this.problem("FSM001", versionRange, `machine '${machine.name.text}' already has 'version ${machine.version.value}' (line ${machine.version.range.start.line}); give it one version`));
+        root.diagnostics.push(
+          this.problem(
+            "FSM001",
+            versionRange,
+            `machine '${machine.name.text}' already has 'version ${machine.version.value}' (line ${machine.version.range.start.line}); give it one version`,
+          ),
+        );
       } else {
         machine.version = { value: number, range: versionRange };
       }
@@ -304,7 +422,9 @@ class FsmAstParser extends EmbeddedActionsParser {
     const number = Number(f.version.image);
     // Versions are positive whole numbers, so a `from` that is not one can name no older version: said here, as for `version`.
     if (!Number.isSafeInteger(number) || number < 1 || !/^\d+$/.test(f.version.image)) {
-      machine.diagnostics.push(this.problem("FSM001", versionRange, `'migrate from' takes a version, a positive whole number such as 1 or 2, found '${f.version.image}'`));
+      machine.diagnostics.push(
+        this.problem("FSM001", versionRange, `'migrate from' takes a version, a positive whole number such as 1 or 2, found '${f.version.image}'`),
+      );
       return;
     }
     machine.migrations.push({ from: { value: number, range: versionRange }, states: f.states, range });
@@ -375,7 +495,16 @@ class FsmAstParser extends EmbeddedActionsParser {
 
   /** Fields are separated by `,` or newlines; newlines are whitespace, so the comma is simply optional. */
   field = this.RULE("field", () => {
-    const f = this.open<FieldFrame>({ kind: "field", start: Number.NaN, end: Number.NaN, parent: this.top, name: undefined, type: undefined, literal: undefined, hasLiteral: false });
+    const f = this.open<FieldFrame>({
+      kind: "field",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      name: undefined,
+      type: undefined,
+      literal: undefined,
+      hasLiteral: false,
+    });
     try {
       f.name = this.real(this.CONSUME(t.Name));
       this.CONSUME(t.Colon);
@@ -432,7 +561,17 @@ class FsmAstParser extends EmbeddedActionsParser {
   }
 
   type = this.RULE("type", () => {
-    const f = this.open<TypeFrame>({ kind: "type", start: Number.NaN, end: Number.NaN, parent: this.top, base: undefined, values: [], open: false, close: false, optional: false });
+    const f = this.open<TypeFrame>({
+      kind: "type",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      base: undefined,
+      values: [],
+      open: false,
+      close: false,
+      optional: false,
+    });
     try {
       this.OR(this.baseTypeAlternatives);
       this.OPTION(() => {
@@ -513,8 +652,17 @@ class FsmAstParser extends EmbeddedActionsParser {
 
   state = this.RULE("state", () => {
     const f = this.open<StateFrame>({
-      kind: "state", start: Number.NaN, end: Number.NaN, parent: this.top,
-      initial: undefined, final: undefined, name: undefined, entries: [], exits: [], clauses: [], diagnostics: [],
+      kind: "state",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      initial: undefined,
+      final: undefined,
+      name: undefined,
+      entries: [],
+      exits: [],
+      clauses: [],
+      diagnostics: [],
     });
     try {
       this.OPTION(() => {
@@ -587,7 +735,15 @@ class FsmAstParser extends EmbeddedActionsParser {
 
   /** Shared by states and the machine level; a machine-level `on` without `->` is reported here. */
   on = this.RULE("on", () => {
-    const f = this.open<ClauseFrame>({ kind: "on", start: Number.NaN, end: Number.NaN, parent: this.top, name: undefined, duration: undefined, tail: undefined });
+    const f = this.open<ClauseFrame>({
+      kind: "on",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      name: undefined,
+      duration: undefined,
+      tail: undefined,
+    });
     try {
       this.CONSUME(t.On);
       f.name = this.real(this.CONSUME(t.Name));
@@ -611,12 +767,26 @@ class FsmAstParser extends EmbeddedActionsParser {
     if (anyOn.target !== undefined) {
       parent.anyOns.push(anyOn);
     } else if (f.tail?.arrow !== true) {
-      parent.diagnostics.push(this.problem("FSM001", range, `a machine-level 'on ${event.text}' needs a target state ('-> State'): it applies in every state, so it cannot be an internal transition`));
+      parent.diagnostics.push(
+        this.problem(
+          "FSM001",
+          range,
+          `a machine-level 'on ${event.text}' needs a target state ('-> State'): it applies in every state, so it cannot be an internal transition`,
+        ),
+      );
     }
   }
 
   after = this.RULE("after", () => {
-    const f = this.open<ClauseFrame>({ kind: "after", start: Number.NaN, end: Number.NaN, parent: this.top, name: undefined, duration: undefined, tail: undefined });
+    const f = this.open<ClauseFrame>({
+      kind: "after",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      name: undefined,
+      duration: undefined,
+      tail: undefined,
+    });
     try {
       this.CONSUME(t.After);
       this.SUBRULE(this.duration);
@@ -659,7 +829,16 @@ class FsmAstParser extends EmbeddedActionsParser {
 
   /** `[guard] [-> Target] [/ actions]`, the part every clause shares. */
   transitionTail = this.RULE("transitionTail", () => {
-    const f = this.open<TailFrame>({ kind: "transitionTail", start: Number.NaN, end: Number.NaN, parent: this.top, guard: undefined, arrow: false, target: undefined, actions: undefined });
+    const f = this.open<TailFrame>({
+      kind: "transitionTail",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      guard: undefined,
+      arrow: false,
+      target: undefined,
+      actions: undefined,
+    });
     try {
       this.OPTION(this.tailGuard);
       this.OPTION2(this.tailTarget);
@@ -670,7 +849,15 @@ class FsmAstParser extends EmbeddedActionsParser {
   });
 
   deadline = this.RULE("deadline", () => {
-    const f = this.open<DeadlineFrame>({ kind: "deadline", start: Number.NaN, end: Number.NaN, parent: this.top, duration: undefined, target: undefined, actions: undefined });
+    const f = this.open<DeadlineFrame>({
+      kind: "deadline",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      duration: undefined,
+      target: undefined,
+      actions: undefined,
+    });
     try {
       this.CONSUME(t.Deadline);
       this.SUBRULE(this.duration);
@@ -789,7 +976,16 @@ class FsmAstParser extends EmbeddedActionsParser {
   ];
 
   unary = this.RULE("unary", () => {
-    const f = this.open<UnaryFrame>({ kind: "unary", start: Number.NaN, end: Number.NaN, parent: this.top, bang: undefined, name: undefined, inner: undefined, expr: undefined });
+    const f = this.open<UnaryFrame>({
+      kind: "unary",
+      start: Number.NaN,
+      end: Number.NaN,
+      parent: this.top,
+      bang: undefined,
+      name: undefined,
+      inner: undefined,
+      expr: undefined,
+    });
     try {
       this.OR(this.unaryAlternatives);
     } finally {

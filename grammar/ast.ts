@@ -114,9 +114,7 @@ export interface DurationAst {
   range: SourceRange;
 }
 
-export type ClauseTrigger =
-  | { kind: "event"; event: Name }
-  | { kind: "after"; duration: DurationAst };
+export type ClauseTrigger = { kind: "event"; event: Name } | { kind: "after"; duration: DurationAst };
 
 export type GuardExprAst =
   | { kind: "ref"; name: Name; range: SourceRange }

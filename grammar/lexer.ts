@@ -115,8 +115,27 @@ export const BooleanType = keyword("boolean");
 
 /** Longest first, so a keyword that is a prefix of another (`int` of `initial`) never wins over it. */
 export const keywordTokens: readonly TokenType[] = [
-  Machine, Version, Context, Event, State, Initial, Final, Entry, Exit, On, After, Deadline, Migrate, From, Else,
-  True, False, StringType, NumberType, IntType, BooleanType,
+  Machine,
+  Version,
+  Context,
+  Event,
+  State,
+  Initial,
+  Final,
+  Entry,
+  Exit,
+  On,
+  After,
+  Deadline,
+  Migrate,
+  From,
+  Else,
+  True,
+  False,
+  StringType,
+  NumberType,
+  IntType,
+  BooleanType,
 ].sort((a, b) => String(b.PATTERN).length - String(a.PATTERN).length);
 
 /** Order matters: Chevrotain takes the first pattern that matches. */

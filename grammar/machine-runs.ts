@@ -28,7 +28,8 @@ function startsMachineInsideBraces(tokens: readonly IToken[], i: number, text: s
   const lineStart = text.lastIndexOf("\n", tok.startOffset - 1) + 1;
   return (
     /^[ \t]*$/.test(text.slice(lineStart, tok.startOffset)) &&
-    tokens[i + 1] !== undefined && tokenMatcher(tokens[i + 1]!, t.Name) &&
+    tokens[i + 1] !== undefined &&
+    tokenMatcher(tokens[i + 1]!, t.Name) &&
     tokens[i + 2]?.tokenType === t.LCurly
   );
 }

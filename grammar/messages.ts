@@ -47,7 +47,6 @@ export function fillAfter(message: string, previous: IToken | undefined): string
   return message.replace(afterMarker, text);
 }
 
-
 export const syntaxErrorMessages: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, actual, ruleName }) {
     const wanted = tokenLabel(expected) === "'}'" ? (bodyMembers[ruleName] ?? "'}'") : tokenLabel(expected);
@@ -57,11 +56,16 @@ export const syntaxErrorMessages: IParserErrorMessageProvider = {
     return `expected 'machine', found ${describeToken(firstRedundant)}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
-    const wanted = alternativesByRule[ruleName] ?? describeExpected(expectedPathsPerAlt.flatMap((paths) => paths.map((path) => path[0]).filter((type): type is TokenType => type !== undefined)));
+    const wanted =
+      alternativesByRule[ruleName] ??
+      describeExpected(expectedPathsPerAlt.flatMap((paths) => paths.map((path) => path[0]).filter((type): type is TokenType => type !== undefined)));
     return `expected ${wanted}${afterMarker}, found ${describeToken(actual[0])}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
-    const wanted = ruleName === "actions" ? "an action name" : describeExpected(expectedIterationPaths.map((path) => path[0]).filter((type): type is TokenType => type !== undefined));
+    const wanted =
+      ruleName === "actions"
+        ? "an action name"
+        : describeExpected(expectedIterationPaths.map((path) => path[0]).filter((type): type is TokenType => type !== undefined));
     return `expected ${wanted}${afterMarker}, found ${describeToken(actual[0])}`;
   },
 };

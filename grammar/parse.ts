@@ -60,13 +60,24 @@ function malformedStringDiagnostics(path: string, lines: LineStarts, tokens: rea
   for (const tok of tokens) {
     if (tok.tokenType !== StringLiteral || !tok.image.includes("\\u")) continue;
     if (loneSurrogate.test(JSON.parse(tok.image) as string)) {
-      found.push(diagnostic("FSM001", path, tokenRange(tok, lines), "string is not well-formed Unicode: a \\uD800-\\uDFFF escape must be one half of a surrogate pair (write the character itself, or both halves)"));
+      found.push(
+        diagnostic(
+          "FSM001",
+          path,
+          tokenRange(tok, lines),
+          "string is not well-formed Unicode: a \\uD800-\\uDFFF escape must be one half of a surrogate pair (write the character itself, or both halves)",
+        ),
+      );
     }
   }
   return found;
 }
 
-const openers = new Map([[LParen, RParen], [LBracket, RBracket], [LCurly, RCurly]]);
+const openers = new Map([
+  [LParen, RParen],
+  [LBracket, RBracket],
+  [LCurly, RCurly],
+]);
 const closers = new Set([RParen, RBracket, RCurly]);
 
 /** The common case, checked without copying: no bracket depth plus `!` run ever exceeds `maxNesting`. */
@@ -113,13 +124,17 @@ function limitNesting(path: string, lines: LineStarts, tokens: IToken[], diagnos
     }
     if (cutDepth < 0 && opens && depth + bangs > maxNesting) {
       cutDepth = depth;
-      diagnostics.push(diagnostic("FSM001", path, tokenRange(tok, lines), `nesting is too deep: more than ${maxNesting} levels of brackets, parentheses, braces or '!'`));
+      diagnostics.push(
+        diagnostic("FSM001", path, tokenRange(tok, lines), `nesting is too deep: more than ${maxNesting} levels of brackets, parentheses, braces or '!'`),
+      );
     }
     if (tok.tokenType === Bang && cutDepth < 0) {
       bangs++;
       if (depth + bangs > maxNesting) {
         if (!bangsReported) {
-          diagnostics.push(diagnostic("FSM001", path, tokenRange(tok, lines), `guard is nested too deeply: more than ${maxNesting} levels of '!' and parentheses`));
+          diagnostics.push(
+            diagnostic("FSM001", path, tokenRange(tok, lines), `guard is nested too deeply: more than ${maxNesting} levels of '!' and parentheses`),
+          );
           bangsReported = true;
         }
         continue;
@@ -165,7 +180,13 @@ function lowerBound(values: readonly number[], value: number): number {
  * Syntax errors, one per offending token. An error is left out when a problem already reported (a lexical error,
  * a cut of over-deep nesting) lies between it and the token before it: it is only the echo of that problem.
  */
-function parserDiagnostics(path: string, text: string, lines: LineStarts, machines: readonly ParsedMachine[], reportedOffsets: readonly number[]): Diagnostic[] {
+function parserDiagnostics(
+  path: string,
+  text: string,
+  lines: LineStarts,
+  machines: readonly ParsedMachine[],
+  reportedOffsets: readonly number[],
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const reported = new Set<number>();
   for (const machine of machines) {
@@ -234,7 +255,9 @@ export function parseSource(source: SourceFile): ParseResult {
     const start = { offset: 0, line: 1, column: 1 };
     return {
       ast: { path: source.path, machines: [] },
-      diagnostics: [diagnostic("FSM001", source.path, pointRange(start, 0), `the parser failed on this file (${reason}); please report it with the file attached`)],
+      diagnostics: [
+        diagnostic("FSM001", source.path, pointRange(start, 0), `the parser failed on this file (${reason}); please report it with the file attached`),
+      ],
     };
   }
 }

@@ -75,7 +75,9 @@ export function connect(target: RedisTarget, options: ConnectOptions): Connectio
     const nodes = target.cluster.map(clusterNode);
     const { keyPrefix: clusterPrefix, redisOptions: { keyPrefix: nodePrefix, ...redisOptions } = {}, ...clusterOptions } = target.options ?? {};
     // ioredis takes redisOptions.keyPrefix for the Cluster's when the Cluster has none: so does the runtime.
-    const keyPrefix = keyPrefixOption(clusterPrefix, `FlowRuntime option ${option}.options.keyPrefix`) || keyPrefixOption(nodePrefix, `FlowRuntime option ${option}.options.redisOptions.keyPrefix`);
+    const keyPrefix =
+      keyPrefixOption(clusterPrefix, `FlowRuntime option ${option}.options.keyPrefix`) ||
+      keyPrefixOption(nodePrefix, `FlowRuntime option ${option}.options.redisOptions.keyPrefix`);
     const cluster = new Cluster(nodes, {
       lazyConnect: true,
       enableOfflineQueue: options.offlineQueue ?? true,
@@ -212,7 +214,12 @@ function describeFailure(error: Error): { reason: RedisUnavailableReason; detail
   }
   if (message === "Command timed out") return { reason: "timeout", detail: "no reply within the command timeout (commandTimeoutMs)" };
   if (code === "ETIMEDOUT") return { reason: "timeout", detail: `connecting timed out (${message})` };
-  if (["ECONNRESET", "EPIPE", "ECONNABORTED"].includes(code) || error.name === "AbortError" || error.name === "MaxRetriesPerRequestError" || /connection is closed|stream isn't writeable/i.test(message)) {
+  if (
+    ["ECONNRESET", "EPIPE", "ECONNABORTED"].includes(code) ||
+    error.name === "AbortError" ||
+    error.name === "MaxRetriesPerRequestError" ||
+    /connection is closed|stream isn't writeable/i.test(message)
+  ) {
     return { reason: "closed", detail: `connection closed (${message})` };
   }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { reason: "unknown", detail: `host not found (${message})` };
@@ -236,7 +243,14 @@ function fromReply(address: string, user: string | undefined, error: Error): Flo
 }
 
 /** NOPERM names the refused command (or key) itself; a refusal of the keys only says "one of the keys": the call's keys name them. */
-function permissionError(address: string, user: string | undefined, message: string, name: string | undefined, command: FailedCommand | undefined, error: Error): RedisPermissionError {
+function permissionError(
+  address: string,
+  user: string | undefined,
+  message: string,
+  name: string | undefined,
+  command: FailedCommand | undefined,
+  error: Error,
+): RedisPermissionError {
   const cause = { cause: error };
   const refusedCommand = /run the '([^']+)' command/.exec(message)?.[1];
   if (refusedCommand) return new RedisPermissionError(address, user, [refusedCommand], [], `command ${refusedCommand} (${message})`, cause);
@@ -253,7 +267,22 @@ function permissionError(address: string, user: string | undefined, message: str
 
 const SCRIPT_COMMANDS = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro"]);
 const MULTI_KEY_COMMANDS = new Set(["del", "exists", "unlink", "touch", "mget"]);
-const KEYLESS_COMMANDS = new Set(["ping", "time", "scan", "wait", "info", "hello", "auth", "client", "cluster", "select", "script", "acl", "config", "command"]);
+const KEYLESS_COMMANDS = new Set([
+  "ping",
+  "time",
+  "scan",
+  "wait",
+  "info",
+  "hello",
+  "auth",
+  "client",
+  "cluster",
+  "select",
+  "script",
+  "acl",
+  "config",
+  "command",
+]);
 
 /** The keys of a failed call, as far as its name tells where they are. */
 function keysOf(name: string | undefined, command: FailedCommand | undefined): string[] {

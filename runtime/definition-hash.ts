@@ -12,5 +12,8 @@ import type { MachineDefinition } from "./definition.js";
  */
 export function definitionHash(definition: MachineDefinition): string {
   const { hash: _hash, __types: _types, ...data } = definition;
-  return createHash("sha256").update(canonicalize(data) ?? "").digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(canonicalize(data) ?? "")
+    .digest("hex")
+    .slice(0, 16);
 }

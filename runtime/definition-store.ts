@@ -22,7 +22,10 @@ const defineScript = new DirectScript(luaSource("define.lua"));
 export async function storeDefinition(redis: FlowRedis, keys: KeySpace, definition: MachineDefinition): Promise<void> {
   const hash = definitionHash(definition);
   const { __types: _types, ...data } = definition;
-  const reply = (await defineScript.call(redis, ["", 1, keys.definitions(definition.name), definition.version, hash, JSON.stringify({ ...data, hash })])) as [string, string?];
+  const reply = (await defineScript.call(redis, ["", 1, keys.definitions(definition.name), definition.version, hash, JSON.stringify({ ...data, hash })])) as [
+    string,
+    string?,
+  ];
   if (reply[0] === "conflict") throw new VersionConflictError(definition.name, definition.version, String(reply[1]), hash);
 }
 
@@ -35,5 +38,8 @@ export async function loadDefinition(redis: FlowRedis, keys: KeySpace, machine: 
 /** The versions of `machine` stored so far, ascending. */
 export async function storedVersions(redis: FlowRedis, keys: KeySpace, machine: string): Promise<number[]> {
   const fields = await redis.hkeys(keys.definitions(machine));
-  return fields.filter((f) => /^\d+$/.test(f)).map(Number).sort((a, b) => a - b);
+  return fields
+    .filter((f) => /^\d+$/.test(f))
+    .map(Number)
+    .sort((a, b) => a - b);
 }

@@ -4,11 +4,7 @@
 export type JsonSchema = { readonly [key: string]: unknown };
 
 /** A guard expression as data. `else` only appears as a whole clause guard. */
-export type GuardData =
-  | { readonly ref: string }
-  | { readonly not: GuardData }
-  | { readonly and: readonly GuardData[] }
-  | { readonly or: readonly GuardData[] };
+export type GuardData = { readonly ref: string } | { readonly not: GuardData } | { readonly and: readonly GuardData[] } | { readonly or: readonly GuardData[] };
 
 export interface ClauseData<S extends string = string> {
   /** Undefined: always taken. "else": taken when no earlier clause for the trigger in the same scope was. */
@@ -88,6 +84,7 @@ export interface ActionIO {
 }
 
 export type GuardFn<C, E> = (ctx: Readonly<C>, event: E) => boolean;
+// biome-ignore lint/suspicious/noConfusingVoidType: an action that updates nothing may return nothing, as a plain function does
 export type ActionFn<C, E> = (ctx: Readonly<C>, event: E, io: ActionIO) => Partial<C> | void | Promise<Partial<C> | void>;
 
 /** The loose shape every generated `<M>Handlers` type satisfies. */
@@ -141,8 +138,10 @@ export interface MachineDefinition<
   readonly __types?: { state: S; event: E; context: C; startContext: SC; handlers: H };
 }
 
+// biome-ignore-start lint/suspicious/noExplicitAny: a conditional type infers one parameter and must accept every other
 export type StateOf<D> = D extends MachineDefinition<infer S, any, any, any, any> ? S : never;
 export type EventOf<D> = D extends MachineDefinition<any, infer E, any, any, any> ? E : never;
 export type ContextOf<D> = D extends MachineDefinition<any, any, infer C, any, any> ? C : never;
 export type StartContextOf<D> = D extends MachineDefinition<any, any, any, infer SC, any> ? SC : never;
 export type HandlersOf<D> = D extends MachineDefinition<any, any, any, any, infer H> ? H : never;
+// biome-ignore-end lint/suspicious/noExplicitAny: a conditional type infers one parameter and must accept every other

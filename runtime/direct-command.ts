@@ -60,12 +60,17 @@ function installedIoredisVersion(): string {
  * `args`), commands are built the way ioredis documents — correct, only slower for large shared
  * calls — with a process warning saying why; when that fails too, ConfigurationError naming the version.
  */
-export function chooseCommandBuilder(CommandClass: typeof Command = Command, version = installedIoredisVersion()): { mode: "direct" } | { mode: "constructed"; warning: string } {
+export function chooseCommandBuilder(
+  CommandClass: typeof Command = Command,
+  version = installedIoredisVersion(),
+): { mode: "direct" } | { mode: "constructed"; warning: string } {
   const direct = mismatch(CommandClass, buildDirect);
   if (direct === undefined) return { mode: "direct" };
   const constructed = mismatch(CommandClass, buildConstructed);
   if (constructed !== undefined) {
-    throw new ConfigurationError(`ioredis ${version} does not build Redis commands as the runtime expects (${constructed}); the runtime is tested with ioredis ${TESTED_IOREDIS_RANGE}`);
+    throw new ConfigurationError(
+      `ioredis ${version} does not build Redis commands as the runtime expects (${constructed}); the runtime is tested with ioredis ${TESTED_IOREDIS_RANGE}`,
+    );
   }
   const warning = `ioredis ${version} treats a command's arguments differently from ioredis ${TESTED_IOREDIS_RANGE}, which the runtime is tested with (${direct}): it sends its commands the way ioredis documents, copying their argument lists`;
   return { mode: "constructed", warning };

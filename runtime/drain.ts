@@ -67,7 +67,15 @@ interface Begun {
  * afterwards is ignored. Synchronous handlers never get here: they cost no timer.
  */
 async function withinLimit(
-  host: DrainHost, pending: Promise<AppliedEvent>, io: Attempt, eventType: string, limitMs: number, beat: Beat, keys: FlowKeys, epoch: number, head: boolean,
+  host: DrainHost,
+  pending: Promise<AppliedEvent>,
+  io: Attempt,
+  eventType: string,
+  limitMs: number,
+  beat: Beat,
+  keys: FlowKeys,
+  epoch: number,
+  head: boolean,
 ): Promise<AppliedEvent> {
   let timer: NodeJS.Timeout | undefined;
   beat.limitAt = Date.now() + limitMs;
@@ -104,7 +112,15 @@ function parseJson<T>(text: string, fallback: T): T {
  * was taken). Never throws: failures are reported to the host, and the events stay queued
  * for the next holder.
  */
-export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flowId: string, keys: FlowKeys, member: string, lease: Lease, snapshot: Snapshot): Promise<void> {
+export async function drainFlow(
+  host: DrainHost,
+  newest: RegisteredMachine,
+  flowId: string,
+  keys: FlowKeys,
+  member: string,
+  lease: Lease,
+  snapshot: Snapshot,
+): Promise<void> {
   const name = newest.definition.name;
   const { options, metrics } = host;
   const { lock, topology } = options.deployment;
@@ -187,7 +203,10 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
         try {
           const applying = applyEvent(machine, working, record.event, io, epoch);
           // Synchronous handlers (the common case) cost no promise, no microtask and no timer.
-          result = applying instanceof Promise ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch, record === head) : applying;
+          result =
+            applying instanceof Promise
+              ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch, record === head)
+              : applying;
         } catch (error) {
           failure = { record, error, abandoned: false };
           break;
@@ -204,8 +223,13 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
         applied++;
         if (host.reportTransition) {
           (transitions ??= []).push({
-            machine: name, flowId, seq: record.seq, from: outcome.start ? undefined : from, to: working.state,
-            external: outcome.entered !== undefined, event: result.event,
+            machine: name,
+            flowId,
+            seq: record.seq,
+            from: outcome.start ? undefined : from,
+            to: working.state,
+            external: outcome.entered !== undefined,
+            event: result.event,
           });
         }
         if (outcome.entered !== undefined) entered = outcome.entered;
@@ -340,7 +364,12 @@ export async function drainFlow(host: DrainHost, newest: RegisteredMachine, flow
       if (host.reportCommit) host.reportCommit({ machine: name, flowId, version, firstSeq: headSeq, events: processed });
       if (migrating && host.reportTransition) {
         host.reportTransition({
-          machine: name, flowId, seq: 0, from: migrating.fromState, to: migrating.state, external: true,
+          machine: name,
+          flowId,
+          seq: 0,
+          from: migrating.fromState,
+          to: migrating.state,
+          external: true,
           event: { type: "fsm.migrate", from: migrating.from, to: definition.version },
         });
       }

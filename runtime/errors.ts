@@ -25,7 +25,10 @@ export class PayloadError extends FlowRuntimeError {
 
 /** The event type is not declared by the machine (or is one of the runtime's own `fsm.*` events). */
 export class UnknownEventError extends FlowRuntimeError {
-  constructor(machine: string, readonly eventType: string) {
+  constructor(
+    machine: string,
+    readonly eventType: string,
+  ) {
     super("EVENT_UNKNOWN", `machine ${machine} declares no event '${eventType}'`);
   }
 }
@@ -37,19 +40,28 @@ export class InvalidFlowIdError extends FlowRuntimeError {
 }
 
 export class FlowNotFoundError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly flowId: string) {
+  constructor(
+    readonly machine: string,
+    readonly flowId: string,
+  ) {
     super("FLOW_NOT_FOUND", `flow ${machine}/${flowId} does not exist (never started, or expired after it ended)`);
   }
 }
 
 export class FlowClosedError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly flowId: string) {
+  constructor(
+    readonly machine: string,
+    readonly flowId: string,
+  ) {
     super("FLOW_CLOSED", `flow ${machine}/${flowId} has ended and accepts no more events`);
   }
 }
 
 export class FlowExistsError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly flowId: string) {
+  constructor(
+    readonly machine: string,
+    readonly flowId: string,
+  ) {
     super("FLOW_EXISTS", `flow ${machine}/${flowId} was already started (retry with the same eventId to make start idempotent)`);
   }
 }
@@ -64,7 +76,11 @@ export type RedisUnavailableReason = "refused" | "timeout" | "tls" | "closed" | 
 /** Redis could not be reached, or did not answer within the bounded time; `address` is host:port, `reason` says why. */
 export class RedisUnavailableError extends FlowRuntimeError {
   readonly reason: RedisUnavailableReason;
-  constructor(readonly address: string, detail: string, options?: { cause?: unknown; reason?: RedisUnavailableReason }) {
+  constructor(
+    readonly address: string,
+    detail: string,
+    options?: { cause?: unknown; reason?: RedisUnavailableReason },
+  ) {
     super("REDIS_UNAVAILABLE", `Redis at ${address} is unavailable: ${detail}`, options);
     this.reason = options?.reason ?? "unknown";
   }
@@ -84,9 +100,10 @@ export class RedisAuthError extends FlowRuntimeError {
     options?: { cause?: unknown },
   ) {
     const who = user === undefined ? "the connection's user" : `user '${user}'`;
-    const text = problem === "missing"
-      ? `requires a password, and none is configured for ${who} (NOAUTH)`
-      : `refused the password of ${who} (WRONGPASS: a wrong password, or a user that does not exist or is disabled)`;
+    const text =
+      problem === "missing"
+        ? `requires a password, and none is configured for ${who} (NOAUTH)`
+        : `refused the password of ${who} (WRONGPASS: a wrong password, or a user that does not exist or is disabled)`;
     super("REDIS_AUTH", `Redis at ${address} ${text}`, options);
   }
 }
@@ -106,7 +123,11 @@ export class RedisPermissionError extends FlowRuntimeError {
     detail: string,
     options?: { cause?: unknown },
   ) {
-    super("REDIS_NO_PERMISSION", `Redis at ${address} refuses ${user === undefined ? "the connection's user" : `user '${user}'`} by its ACL: ${detail}`, options);
+    super(
+      "REDIS_NO_PERMISSION",
+      `Redis at ${address} refuses ${user === undefined ? "the connection's user" : `user '${user}'`} by its ACL: ${detail}`,
+      options,
+    );
   }
 }
 
@@ -115,7 +136,11 @@ export class RedisPermissionError extends FlowRuntimeError {
  * are not being accepted, and flows are not being processed, until memory is freed or maxmemory raised.
  */
 export class RedisOutOfMemoryError extends FlowRuntimeError {
-  constructor(readonly address: string, readonly command: string | undefined, options?: { cause?: unknown }) {
+  constructor(
+    readonly address: string,
+    readonly command: string | undefined,
+    options?: { cause?: unknown },
+  ) {
     super(
       "REDIS_OOM",
       `Redis at ${address} is out of memory and refused ${command ?? "a write"} (OOM: used memory > 'maxmemory', and its policy evicts nothing): ` +
@@ -127,14 +152,23 @@ export class RedisOutOfMemoryError extends FlowRuntimeError {
 
 /** Redis answered a command with an error reply not covered above (e.g. WRONGTYPE, a script error); `reply` is Redis's text. */
 export class RedisCommandError extends FlowRuntimeError {
-  constructor(readonly address: string, readonly command: string | undefined, readonly reply: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly address: string,
+    readonly command: string | undefined,
+    readonly reply: string,
+    options?: { cause?: unknown },
+  ) {
     super("REDIS_COMMAND", `Redis at ${address} answered ${command ?? "a command"} with an error: ${reply}`, options);
   }
 }
 
 /** `consistency: "replicated"`: WAIT confirmed fewer replicas than required before its timeout. */
 export class ReplicationError extends FlowRuntimeError {
-  constructor(readonly required: number, readonly confirmed: number, timeoutMs: number) {
+  constructor(
+    readonly required: number,
+    readonly confirmed: number,
+    timeoutMs: number,
+  ) {
     super(
       "REPLICATION_TIMEOUT",
       `only ${confirmed} of ${required} replica(s) confirmed the event within ${timeoutMs} ms: ` +
@@ -145,8 +179,16 @@ export class ReplicationError extends FlowRuntimeError {
 
 /** Redlock mode: no quorum of lock servers answered; processing waits and resumes when they return. */
 export class LockUnavailableError extends FlowRuntimeError {
-  constructor(readonly resource: string, detail: string, options?: { cause?: unknown }) {
-    super("LOCK_UNAVAILABLE", `cannot reach a quorum of lock servers for ${resource}: ${detail}; the flow's events stay queued and processing resumes when the lock servers return`, options);
+  constructor(
+    readonly resource: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      "LOCK_UNAVAILABLE",
+      `cannot reach a quorum of lock servers for ${resource}: ${detail}; the flow's events stay queued and processing resumes when the lock servers return`,
+      options,
+    );
   }
 }
 
@@ -179,7 +221,10 @@ function siteText(site: HandlerSite): string {
 
 /** A guard or action threw or rejected; `cause` is what it threw. The attempt is retried, then dead-lettered. */
 export class HandlerError extends FlowRuntimeError {
-  constructor(readonly site: HandlerSite, options: { cause: unknown }) {
+  constructor(
+    readonly site: HandlerSite,
+    options: { cause: unknown },
+  ) {
     const cause = options.cause;
     super("HANDLER_FAILED", `${siteText(site)} failed: ${cause instanceof Error ? cause.message : String(cause)}`, options);
   }
@@ -187,7 +232,10 @@ export class HandlerError extends FlowRuntimeError {
 
 /** A handler ran past its time limit (`handlerTimeoutMs`); its `io.signal` was aborted and the attempt failed. */
 export class HandlerTimeoutError extends FlowRuntimeError {
-  constructor(readonly site: HandlerSite, readonly limitMs: number) {
+  constructor(
+    readonly site: HandlerSite,
+    readonly limitMs: number,
+  ) {
     super("HANDLER_TIMEOUT", `${siteText(site)} did not finish within its limit of ${limitMs} ms (handlerTimeoutMs)`);
   }
 }
@@ -198,7 +246,12 @@ export class HandlerTimeoutError extends FlowRuntimeError {
  * NaN or ±Infinity), or breaks the machine's context schema. `field` and `rule` as in PayloadError.
  */
 export class HandlerResultError extends FlowRuntimeError {
-  constructor(readonly site: HandlerSite, readonly field: string, readonly rule: string, detail: string) {
+  constructor(
+    readonly site: HandlerSite,
+    readonly field: string,
+    readonly rule: string,
+    detail: string,
+  ) {
     super("HANDLER_RESULT_INVALID", `${siteText(site)} returned a result that cannot be committed: ${detail}`);
   }
 }
@@ -208,7 +261,12 @@ export class HandlerResultError extends FlowRuntimeError {
  * allowed attempt of its head event: it is dead-lettered without running its handlers again.
  */
 export class AttemptsAbandonedError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly flowId: string, readonly seq: number, readonly attempts: number) {
+  constructor(
+    readonly machine: string,
+    readonly flowId: string,
+    readonly seq: number,
+    readonly attempts: number,
+  ) {
     super(
       "ATTEMPTS_ABANDONED",
       `flow ${machine}/${flowId}: event #${seq} was begun ${attempts} times by holders that never finished it (crashed, hung past the lock TTL, or closed); dead-lettered without running it again`,
@@ -232,7 +290,12 @@ export class MachineRegistrationError extends FlowRuntimeError {
 
 /** A definition's `version` is already stored with other content: a changed machine needs a new version number. */
 export class VersionConflictError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly version: number, readonly storedHash: string, readonly hash: string) {
+  constructor(
+    readonly machine: string,
+    readonly version: number,
+    readonly storedHash: string,
+    readonly hash: string,
+  ) {
     super(
       "VERSION_CONFLICT",
       `machine ${machine} version ${version} is already stored with content hash ${storedHash}, and this definition hashes to ${hash}: ` +
@@ -247,7 +310,11 @@ export class VersionConflictError extends FlowRuntimeError {
  * process that can (the watchdog and `fsmc flows stuck` name flows no live process can run).
  */
 export class VersionUnavailableError extends FlowRuntimeError {
-  constructor(readonly machine: string, readonly version: number, readonly reason: string) {
+  constructor(
+    readonly machine: string,
+    readonly version: number,
+    readonly reason: string,
+  ) {
     super("VERSION_UNAVAILABLE", `machine ${machine} version ${version} cannot run in this process: ${reason}; its flows are left to processes that can`);
   }
 }
@@ -255,6 +322,10 @@ export class VersionUnavailableError extends FlowRuntimeError {
 /** A failure of code or stored data rather than of Redis or a handler (a context that is not JSON, a bug); `cause` is the original. */
 export class InternalError extends FlowRuntimeError {
   constructor(problem: Error | string) {
-    super("INTERNAL", `internal error: ${typeof problem === "string" ? problem : problem.message}`, typeof problem === "string" ? undefined : { cause: problem });
+    super(
+      "INTERNAL",
+      `internal error: ${typeof problem === "string" ? problem : problem.message}`,
+      typeof problem === "string" ? undefined : { cause: problem },
+    );
   }
 }

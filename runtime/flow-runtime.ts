@@ -88,16 +88,24 @@ export class FlowRuntime {
     this.deployment = this.options.deployment;
     const { connectTimeoutMs, replicas, replicationTimeoutMs } = this.options;
     // WAIT blocks for up to its own timeout: the command bound must not cut it short.
-    const commandTimeoutMs = this.deployment.consistency === "replicated" ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
+    const commandTimeoutMs =
+      this.deployment.consistency === "replicated" ? Math.max(this.options.commandTimeoutMs, replicationTimeoutMs + 1_000) : this.options.commandTimeoutMs;
     this.connection = connect(config.redis, { commandTimeoutMs, connectTimeoutMs, option: "redis" });
     this.keys = new KeySpace(this.connection.keyPrefix);
     defineFlowScripts(this.redis);
     const { lockTtlMs: ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall } = this.options;
     this.hotPath = new HotPathScripts(this.redis, { ttlMs, batch, seenTtlMs, seenMax, retentionMs, deadLetterMax, flowsPerCall, lock: this.deployment.lock });
-    this.pending = new PendingIndex(this.redis, this.keys, { sweepIntervalMs: this.options.sweepIntervalMs, shards: this.options.pendingShards, consistency: this.deployment.consistency });
+    this.pending = new PendingIndex(this.redis, this.keys, {
+      sweepIntervalMs: this.options.sweepIntervalMs,
+      shards: this.options.pendingShards,
+      consistency: this.deployment.consistency,
+    });
     this.replication = new ReplicationWaits(this.connection, replicas, replicationTimeoutMs);
     this.registry = new MachineRegistry(this.connection, this.keys, this.options, this.counters, (error, context) => this.reportError(error, context));
-    this.redlock = this.deployment.lock === "redlock" ? new RedlockOwnership(this.redlockHost(), config.locks ?? [], { lockTtlMs: ttlMs, connectTimeoutMs, keys: this.keys }) : undefined;
+    this.redlock =
+      this.deployment.lock === "redlock"
+        ? new RedlockOwnership(this.redlockHost(), config.locks ?? [], { lockTtlMs: ttlMs, connectTimeoutMs, keys: this.keys })
+        : undefined;
     this.timerStore = new TimerStore(this.redis, { shards: this.options.timerShards, keys: this.keys });
     this.heartbeats = new Heartbeats(Math.max(50, Math.floor(this.options.lockTtlMs / 3)), () => void this.counters.lockLost++);
     const runtime = this;
@@ -185,7 +193,9 @@ export class FlowRuntime {
    */
   async start(): Promise<void> {
     if (this.phase !== "created") {
-      throw this.phase === "running" || this.phase === "starting" ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started") : new RuntimeClosedError();
+      throw this.phase === "running" || this.phase === "starting"
+        ? new FlowRuntimeError("RUNTIME_STARTED", "the flow runtime is already started")
+        : new RuntimeClosedError();
     }
     this.phase = "starting";
     // close() may be called while this waits: then nothing is started, and this rejects.
@@ -213,7 +223,13 @@ export class FlowRuntime {
     this.timerService = new TimerService(this.redis, this.timerStore, (timer) => this.deliverTimer(timer), {
       pollMs: this.options.timerPollMs,
       leaseMs: this.options.timerLeaseMs,
-      onError: (error, context) => this.reportError(asRedisError(this.connection, error), { machine: context.timer?.machine ?? "", flowId: context.timer?.flowId ?? "", attempt: 0, phase: "timer" }),
+      onError: (error, context) =>
+        this.reportError(asRedisError(this.connection, error), {
+          machine: context.timer?.machine ?? "",
+          flowId: context.timer?.flowId ?? "",
+          attempt: 0,
+          phase: "timer",
+        }),
     });
     this.timerService.start();
     this.sweeper = new Sweeper({
@@ -275,19 +291,27 @@ export class FlowRuntime {
     this.registry.stopAdvertising();
     for (const wake of this.sleepers) wake();
     const deadline = Date.now() + this.options.closeTimeoutMs;
-    const settled = await this.within(deadline, (async () => {
-      await this.stopWatchdog?.();
-      await this.sweeper?.stop();
-      await this.timerService?.stop();
-      while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
-    })());
+    const settled = await this.within(
+      deadline,
+      (async () => {
+        await this.stopWatchdog?.();
+        await this.sweeper?.stop();
+        await this.timerService?.stop();
+        while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
+      })(),
+    );
     if (!settled) {
       // Abandoned: each counted as begun, so the process that takes its flow over begins the next attempt.
       const abandoned = [...this.running];
       this.counters.abandonedOnClose += abandoned.length;
-      await this.within(Date.now() + this.options.commandTimeoutMs, Promise.all(
-        abandoned.filter(([, { head }]) => head).map(([attempt, { keys, epoch }]) => recordAttempt(this.redis, keys, epoch, attempt.seq, attempt.attempt).catch(() => false)),
-      ).then(noop));
+      await this.within(
+        Date.now() + this.options.commandTimeoutMs,
+        Promise.all(
+          abandoned
+            .filter(([, { head }]) => head)
+            .map(([attempt, { keys, epoch }]) => recordAttempt(this.redis, keys, epoch, attempt.seq, attempt.attempt).catch(() => false)),
+        ).then(noop),
+      );
       for (const [attempt] of abandoned) attempt.abort(new RuntimeClosedError());
     }
     this.phase = "closed";
@@ -300,7 +324,13 @@ export class FlowRuntime {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
     try {
-      return await Promise.race([work.then(() => true, () => true), late]);
+      return await Promise.race([
+        work.then(
+          () => true,
+          () => true,
+        ),
+        late,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -370,7 +400,14 @@ export class FlowRuntime {
    * (pending-index.ts). In single-instance mode the enqueue takes the flow's lock when it is free,
    * and this process drains the flow at once; in Redlock mode the lock is taken after the ack.
    */
-  private async enqueue(name: string, flowId: string, eventJson: string, eventId: string, start: { ctxJson: string; machine: Machine } | undefined, internal = false): Promise<void> {
+  private async enqueue(
+    name: string,
+    flowId: string,
+    eventJson: string,
+    eventId: string,
+    start: { ctxJson: string; machine: Machine } | undefined,
+    internal = false,
+  ): Promise<void> {
     // Counted rather than tracked as a promise: this runs for every event.
     this.active++;
     try {
@@ -387,7 +424,20 @@ export class FlowRuntime {
       try {
         const index = indexed ? this.pending.add(name, flowId, member, processes, decidedAt) : undefined;
         const enqueued = start
-          ? startFlow(this.redis, keys, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, start.machine.definition.initial, start.ctxJson, start.machine.definition.version)
+          ? startFlow(
+              this.redis,
+              keys,
+              eventId,
+              eventJson,
+              token,
+              ttlMs,
+              batch,
+              seenTtlMs,
+              seenMax,
+              start.machine.definition.initial,
+              start.ctxJson,
+              start.machine.definition.version,
+            )
           : this.hotPath.enqueue(keys, eventId, eventJson, token);
         reply = index ? (await Promise.all([enqueued, index]))[0] : await enqueued;
         // A stall between the decision to skip and the enqueue reaching Redis may have outlasted the
@@ -428,7 +478,14 @@ export class FlowRuntime {
     return `${this.instance}:${++this.tokens}`;
   }
 
-  private spawnDrain(machine: Machine, flowId: string, keys: FlowKeys, lease: Lease, snapshot: Snapshot, member = pendingMember(machine.definition.name, flowId)): void {
+  private spawnDrain(
+    machine: Machine,
+    flowId: string,
+    keys: FlowKeys,
+    lease: Lease,
+    snapshot: Snapshot,
+    member = pendingMember(machine.definition.name, flowId),
+  ): void {
     this.draining.add(member);
     this.active++;
     // drainFlow never rejects, and tells the host when it is done (DrainHost.drained): no promise per drain to follow.

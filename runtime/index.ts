@@ -10,7 +10,16 @@ export type { TimerServiceStats } from "./timers/index.js";
 export { inspectFlow, forceUnlock } from "./ops.js";
 export type { FlowInspection, FlowOpsOptions } from "./ops.js";
 export { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, startWatchdog } from "./watchdog.js";
-export type { DeadLetteredFlow, HolderLimits, HungHolder, OrphanedQueue, PastDeadlineFlow, StuckFlows, StuckFlowsOptions, WatchdogOptions } from "./watchdog.js";
+export type {
+  DeadLetteredFlow,
+  HolderLimits,
+  HungHolder,
+  OrphanedQueue,
+  PastDeadlineFlow,
+  StuckFlows,
+  StuckFlowsOptions,
+  WatchdogOptions,
+} from "./watchdog.js";
 export {
   FlowRuntimeError,
   PayloadError,

@@ -49,7 +49,8 @@ function check(value: unknown, path: string, ancestors: object[]): JsonFormProbl
     ancestors.push(object);
     for (let i = 0; i < object.length; i++) {
       // A hole or an undefined item would be stored as null.
-      const found = i in object ? check(object[i], join(path, i), ancestors) : problem(join(path, i), "json", "is a hole in the array, which JSON stores as null");
+      const found =
+        i in object ? check(object[i], join(path, i), ancestors) : problem(join(path, i), "json", "is a hole in the array, which JSON stores as null");
       if (found) return found;
     }
     ancestors.pop();
@@ -58,7 +59,11 @@ function check(value: unknown, path: string, ancestors: object[]): JsonFormProbl
   const prototype = Object.getPrototypeOf(object) as object | null;
   if (prototype !== Object.prototype && prototype !== null) {
     const kind = (prototype as { constructor?: { name?: string } }).constructor?.name || "an object with a prototype";
-    return problem(path, "json", `is a ${kind}, not a plain object: JSON would store ${typeof (object as { toJSON?: unknown }).toJSON === "function" ? "what its toJSON returns" : "only its own fields"} (pass plain data)`);
+    return problem(
+      path,
+      "json",
+      `is a ${kind}, not a plain object: JSON would store ${typeof (object as { toJSON?: unknown }).toJSON === "function" ? "what its toJSON returns" : "only its own fields"} (pass plain data)`,
+    );
   }
   if (typeof (object as { toJSON?: unknown }).toJSON === "function") {
     return problem(path, "json", "has a toJSON method: JSON would store what it returns, not the object that was checked (pass plain data)");

@@ -89,7 +89,9 @@ export function keySpaceOf(clients: readonly { options?: { keyPrefix?: unknown }
   for (const client of clients) {
     const own = client.options?.keyPrefix;
     if (own !== undefined && own !== null && own !== "") {
-      throw new ConfigurationError(`${option}: an ioredis client given has its own keyPrefix ${JSON.stringify(String(own))}; give clients without one, and the prefix as keyPrefix`);
+      throw new ConfigurationError(
+        `${option}: an ioredis client given has its own keyPrefix ${JSON.stringify(String(own))}; give clients without one, and the prefix as keyPrefix`,
+      );
     }
   }
   return new KeySpace(keyPrefix, option);
@@ -99,7 +101,8 @@ export function keySpaceOf(clients: readonly { options?: { keyPrefix?: unknown }
 export function keyPrefixOption(value: unknown, option: string): string {
   if (value === undefined || value === null || value === "") return "";
   if (typeof value !== "string") throw new ConfigurationError(`${option} must be a string, got ${Buffer.isBuffer(value) ? "a Buffer" : typeof value}`);
-  if (/[{}]/.test(value)) throw new ConfigurationError(`${option} must not contain '{' or '}' (they would change the hash tags of the runtime's keys), got ${JSON.stringify(value)}`);
+  if (/[{}]/.test(value))
+    throw new ConfigurationError(`${option} must not contain '{' or '}' (they would change the hash tags of the runtime's keys), got ${JSON.stringify(value)}`);
   return value;
 }
 

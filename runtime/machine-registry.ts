@@ -4,7 +4,14 @@ import type { MachineDefinition } from "./definition.js";
 import { reservedNameIn } from "./definition-check.js";
 import { loadDefinition, storeDefinition, storedVersions } from "./definition-store.js";
 import type { RegisteredMachine } from "./drain.js";
-import { ConfigurationError, FlowRuntimeError, HandlerMissingError, MachineRegistrationError, VersionConflictError, VersionUnavailableError } from "./errors.js";
+import {
+  ConfigurationError,
+  FlowRuntimeError,
+  HandlerMissingError,
+  MachineRegistrationError,
+  VersionConflictError,
+  VersionUnavailableError,
+} from "./errors.js";
 import type { KeySpace } from "./keys.js";
 import type { RuntimeCounters } from "./metrics.js";
 import { timerOption, type ErrorContext, type RegisterOptions } from "./options.js";
@@ -49,7 +56,8 @@ export class MachineRegistry {
    */
   add(definition: MachineDefinition, handlers: CallableHandlers, options: RegisterOptions): RegisteredMachine {
     const versions = this.versions.get(definition.name) ?? new Map<number, RegisteredMachine>();
-    if (versions.has(definition.version)) throw new MachineRegistrationError(`machine ${definition.name} version ${definition.version} is already registered in this runtime`);
+    if (versions.has(definition.version))
+      throw new MachineRegistrationError(`machine ${definition.name} version ${definition.version} is already registered in this runtime`);
     const reserved = reservedNameIn(definition);
     if (reserved) throw new ConfigurationError(`machine ${definition.name}: ${reserved}`);
     for (const name of definition.guards) if (typeof handlers.guards?.[name] !== "function") throw new HandlerMissingError(definition.name, "guard", name);
@@ -159,15 +167,17 @@ export class MachineRegistry {
   /** Tells the deployment which versions of each machine this process runs: registered ones, and stored ones its handlers cover. */
   async advertise(): Promise<void> {
     const holdMs = 3 * this.advertiseEveryMs();
-    await Promise.all([...this.versions].map(async ([name, registered]) => {
-      const runnable = new Set(registered.keys());
-      for (const version of await storedVersions(this.connection.redis, this.keys, name)) {
-        if (runnable.has(version)) continue;
-        const found = this.machineFor(name, version);
-        if (typeof (found instanceof Promise ? await found : found) !== "string") runnable.add(version);
-      }
-      await advertiseVersions(this.connection.redis, this.keys, name, [...runnable], holdMs);
-    }));
+    await Promise.all(
+      [...this.versions].map(async ([name, registered]) => {
+        const runnable = new Set(registered.keys());
+        for (const version of await storedVersions(this.connection.redis, this.keys, name)) {
+          if (runnable.has(version)) continue;
+          const found = this.machineFor(name, version);
+          if (typeof (found instanceof Promise ? await found : found) !== "string") runnable.add(version);
+        }
+        await advertiseVersions(this.connection.redis, this.keys, name, [...runnable], holdMs);
+      }),
+    );
   }
 
   /** Advertises again every interval, until `stopAdvertising`. */

@@ -72,7 +72,22 @@ export function emptyWatchdogMetrics(): WatchdogMetrics {
 
 export function emptyCounters(): RuntimeCounters {
   return {
-    enqueued: 0, duplicates: 0, applied: 0, unhandled: 0, droppedTimers: 0, droppedAfterEnd: 0, ended: 0, commits: 0,
-    staleCommits: 0, lockLost: 0, lockContention: 0, lockUnavailable: 0, retries: 0, deadLettered: 0, swept: 0, abandonedOnClose: 0, leftForOtherVersions: 0,
+    enqueued: 0,
+    duplicates: 0,
+    applied: 0,
+    unhandled: 0,
+    droppedTimers: 0,
+    droppedAfterEnd: 0,
+    ended: 0,
+    commits: 0,
+    staleCommits: 0,
+    lockLost: 0,
+    lockContention: 0,
+    lockUnavailable: 0,
+    retries: 0,
+    deadLettered: 0,
+    swept: 0,
+    abandonedOnClose: 0,
+    leftForOtherVersions: 0,
   };
 }

@@ -39,7 +39,8 @@ async function target(redis: Redis, keys: KeySpace, machine: string, from: numbe
   for (const version of versions) {
     const definition = await loadDefinition(redis, keys, machine, version);
     if (definition?.migrations?.some((m) => m.from === from)) return definition;
-    if (to !== undefined) return definition ? `version ${to} of ${machine} has no 'migrate from ${from}' block` : `no definition of ${machine} version ${to} is stored in Redis`;
+    if (to !== undefined)
+      return definition ? `version ${to} of ${machine} has no 'migrate from ${from}' block` : `no definition of ${machine} version ${to} is stored in Redis`;
   }
   return `no stored version of ${machine} has a 'migrate from ${from}' block (a runtime that registered it stores it at start)`;
 }

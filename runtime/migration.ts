@@ -18,7 +18,11 @@ export interface MigrationPlan {
  * by name: fields the new version does not declare are dropped, new fields take their defaults.
  */
 export function planMigration(
-  definition: MachineDefinition, validator: PayloadValidator, version: number, state: string, ctx: Readonly<Record<string, unknown>>,
+  definition: MachineDefinition,
+  validator: PayloadValidator,
+  version: number,
+  state: string,
+  ctx: Readonly<Record<string, unknown>>,
 ): MigrationPlan | undefined {
   const block = definition.migrations?.find((m) => m.from === version);
   if (!block) return undefined;

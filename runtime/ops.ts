@@ -56,7 +56,12 @@ export interface FlowOpsOptions {
 }
 
 /** Reads the flow's lock key on each Redlock lock server (the value is redlock's random token). */
-export async function inspectLockServers(servers: readonly { name: string; redis: Redis }[], keys: KeySpace, machine: string, flowId: string): Promise<LockServerView[]> {
+export async function inspectLockServers(
+  servers: readonly { name: string; redis: Redis }[],
+  keys: KeySpace,
+  machine: string,
+  flowId: string,
+): Promise<LockServerView[]> {
   const key = keys.flow(machine, flowId).lock;
   return Promise.all(
     servers.map(async ({ name, redis }) => {
@@ -129,7 +134,12 @@ export async function inspectFlow(redis: Redis, machine: string, flowId: string,
 }
 
 /** Bumps the epoch (a zombie holder's commit is then refused) and deletes the lock. */
-export async function forceUnlock(redis: Redis, machine: string, flowId: string, options: Pick<FlowOpsOptions, "keyPrefix"> = {}): Promise<{ exists: boolean; epoch: number; deleted: boolean }> {
+export async function forceUnlock(
+  redis: Redis,
+  machine: string,
+  flowId: string,
+  options: Pick<FlowOpsOptions, "keyPrefix"> = {},
+): Promise<{ exists: boolean; epoch: number; deleted: boolean }> {
   const keys = keySpaceOf([redis], options.keyPrefix, "forceUnlock option keyPrefix").flow(machine, flowId);
   const { epoch, deleted } = await unlockFlow(redis, keys);
   return { exists: epoch >= 0, epoch, deleted };

@@ -174,7 +174,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** A positive finite number option (ConfigurationError naming it otherwise). */
 export function positiveOption(name: string, value: unknown, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new ConfigurationError(`FlowRuntime option ${name} must be a positive number, got ${typeof v === "number" ? v : JSON.stringify(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0)
+    throw new ConfigurationError(`FlowRuntime option ${name} must be a positive number, got ${typeof v === "number" ? v : JSON.stringify(v)}`);
   return v;
 }
 
@@ -202,7 +203,7 @@ export function resolveOptions(o: FlowRuntimeOptions): ResolvedOptions {
   const lockTtlMs = positive("lockTtlMs", o.lockTtlMs, 10_000);
   if (deployment.consistency === "replicated" && deployment.topology === "cluster") {
     // WAIT counts the replicas of the one node the connection wrote to; a Cluster client spreads writes over many.
-    throw new ConfigurationError("FlowRuntime option consistency: \"replicated\" is not supported on a Redis Cluster target");
+    throw new ConfigurationError('FlowRuntime option consistency: "replicated" is not supported on a Redis Cluster target');
   }
   if (deployment.lock === "redlock" && lockTtlMs < 300) throw new ConfigurationError("FlowRuntime option lockTtlMs must be at least 300 in Redlock mode");
   return {

@@ -17,7 +17,17 @@ const KEY = "{key}";
  * need (`SET` alone does).
  */
 const PER_KEY = {
-  state: ["hgetall {key}", "hmget {key} s", "hget {key} s", "hset {key} s x", "hdel {key} s", "hexists {key} s", "hincrby {key} e 1", "exists {key}", "pexpire {key} 1"],
+  state: [
+    "hgetall {key}",
+    "hmget {key} s",
+    "hget {key} s",
+    "hset {key} s x",
+    "hdel {key} s",
+    "hexists {key} s",
+    "hincrby {key} e 1",
+    "exists {key}",
+    "pexpire {key} 1",
+  ],
   queue: ["rpush {key} x", "lpush {key} x", "lpop {key} 1", "lrange {key} 0 1", "llen {key}", "lindex {key} 0", "del {key}"],
   lock: ["set {key} x NX PX 1", "get {key}", "del {key}", "exists {key}", "pexpire {key} 1", "pttl {key}"],
   seen: ["zadd {key} 1 x", "zscore {key} x", "zremrangebyscore {key} 0 1", "zcard {key}", "zremrangebyrank {key} 0 1", "exists {key}", "pexpire {key} 1"],
@@ -35,13 +45,38 @@ const SHA = "0".repeat(40);
  * runtime and ioredis send when Redis lacks a script. With no key they check the command alone.
  */
 const scriptLines = (key: string | undefined): string[][] =>
-  key === undefined ? [["evalsha", SHA, "0"], ["eval", "return 0", "0"]] : [["evalsha", SHA, "1", key], ["eval", "return 0", "1", key]];
+  key === undefined
+    ? [
+        ["evalsha", SHA, "0"],
+        ["eval", "return 0", "0"],
+      ]
+    : [
+        ["evalsha", SHA, "1", key],
+        ["eval", "return 0", "1", key],
+      ];
 
 /** On no key: PING (start), TIME and SCAN (the watchdog), WAIT (`consistency: "replicated"`). */
 const keyless = (replicated: boolean): string[][] => [["ping"], ["time"], ["scan", "0"], ...(replicated ? [["wait", "0", "0"]] : [])];
 
 /** The commands above that write their key (the scripts too): a key pattern may allow reading only. */
-const WRITES = new Set(["evalsha", "eval", "hset", "hdel", "hincrby", "pexpire", "rpush", "lpush", "lpop", "del", "set", "ltrim", "zadd", "zrem", "zremrangebyscore", "zremrangebyrank"]);
+const WRITES = new Set([
+  "evalsha",
+  "eval",
+  "hset",
+  "hdel",
+  "hincrby",
+  "pexpire",
+  "rpush",
+  "lpush",
+  "lpop",
+  "del",
+  "set",
+  "ltrim",
+  "zadd",
+  "zrem",
+  "zremrangebyscore",
+  "zremrangebyrank",
+]);
 
 export interface PermissionNeeds {
   /** The registered machines: their keys are checked (those of a placeholder machine when none is registered yet). */
@@ -107,7 +142,14 @@ export async function checkPermissions(connection: Connection, needs: Permission
   } catch (error) {
     const mapped = asRedisError(connection, error);
     if (mapped instanceof RedisPermissionError && mapped.commands.includes("eval")) {
-      throw new RedisPermissionError(connection.address, connection.user, ["eval"], [], "the runtime needs the command eval for its scripts (nothing else was checked: the check runs as a script)", { cause: error });
+      throw new RedisPermissionError(
+        connection.address,
+        connection.user,
+        ["eval"],
+        [],
+        "the runtime needs the command eval for its scripts (nothing else was checked: the check runs as a script)",
+        { cause: error },
+      );
     }
     throw mapped;
   }
@@ -126,7 +168,8 @@ export async function checkPermissions(connection: Connection, needs: Permission
   for (const command of keyedCommands) {
     if (refusedCommands.has(command)) continue;
     const tried = families.filter((family) => family.lines.some((line) => line[0] === command));
-    const kindPassed = (family: KeyFamily) => family.lines.some((line) => line[0] !== command && WRITES.has(line[0]!) === WRITES.has(command) && !refusedOn.get(family)!.has(line[0]!));
+    const kindPassed = (family: KeyFamily) =>
+      family.lines.some((line) => line[0] !== command && WRITES.has(line[0]!) === WRITES.has(command) && !refusedOn.get(family)!.has(line[0]!));
     if (tried.every((family) => refusedOn.get(family)!.has(command)) && tried.some(kindPassed)) refusedCommands.add(command);
   }
   const keyTexts: string[] = [];

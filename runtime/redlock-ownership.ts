@@ -54,7 +54,12 @@ export class RedlockOwnership {
   ) {
     // Lock servers must fail fast when down (no offline queue): a quorum of the others still decides.
     this.connections = servers.map((target, i) =>
-      connect(target, { commandTimeoutMs: Math.max(100, Math.floor(options.lockTtlMs / 4)), connectTimeoutMs: options.connectTimeoutMs, offlineQueue: false, option: `locks[${i}]` }),
+      connect(target, {
+        commandTimeoutMs: Math.max(100, Math.floor(options.lockTtlMs / 4)),
+        connectTimeoutMs: options.connectTimeoutMs,
+        offlineQueue: false,
+        option: `locks[${i}]`,
+      }),
     );
     // A lock has one name on every lock server: the flow's lock key, in the flows' key space.
     const other = this.connections.findIndex((c) => c.keyPrefix !== "" && c.keyPrefix !== options.keys.prefix);
@@ -63,7 +68,10 @@ export class RedlockOwnership {
         `FlowRuntime option locks[${other}].keyPrefix must be that of the redis option (${JSON.stringify(options.keys.prefix)}) or none: a flow's lock has the same name on every lock server`,
       );
     }
-    this.locks = new RedlockLocks(this.connections.map((c) => c.redis), options.lockTtlMs);
+    this.locks = new RedlockLocks(
+      this.connections.map((c) => c.redis),
+      options.lockTtlMs,
+    );
   }
 
   /** The lock servers' clients (the watchdog counts a lock as live when a quorum of them holds it). */

@@ -103,20 +103,69 @@ function parseRecords(reply: Reply): EventRecord[] {
 }
 
 function parseSnapshot(reply: Reply, only?: { seq: number; eventId: string; eventJson: string }): Snapshot {
-  const [epoch, state, ctx, version, timers, deadline, events, attempts, machineVersion] = reply as [number, string, string, string, string, string, Reply, number?, string?];
+  const [epoch, state, ctx, version, timers, deadline, events, attempts, machineVersion] = reply as [
+    number,
+    string,
+    string,
+    string,
+    string,
+    string,
+    Reply,
+    number?,
+    string?,
+  ];
   // enqueue.lua sends back only the enqueue time when the caller's event is the one queued.
-  const records = only && !Array.isArray(events)
-    ? [{ seq: only.seq, id: only.eventId, at: Number(events), event: JSON.parse(only.eventJson) as EventRecord["event"] }]
-    : parseRecords(events);
-  return { epoch: Number(epoch), state, ctx, version: Number(version), entry: entryOfPacked(timers), timers, deadline, events: records, attempts: Number(attempts ?? 0), machineVersion: Number(machineVersion ?? 0) };
+  const records =
+    only && !Array.isArray(events)
+      ? [{ seq: only.seq, id: only.eventId, at: Number(events), event: JSON.parse(only.eventJson) as EventRecord["event"] }]
+      : parseRecords(events);
+  return {
+    epoch: Number(epoch),
+    state,
+    ctx,
+    version: Number(version),
+    entry: entryOfPacked(timers),
+    timers,
+    deadline,
+    events: records,
+    attempts: Number(attempts ?? 0),
+    machineVersion: Number(machineVersion ?? 0),
+  };
 }
 
 export async function startFlow(
-  redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, token: string,
-  ttlMs: number, batch: number, seenTtlMs: number, seenMax: number, initial: string, ctxJson: string, machineVersion: number,
+  redis: FlowRedis,
+  keys: FlowKeys,
+  eventId: string,
+  eventJson: string,
+  token: string,
+  ttlMs: number,
+  batch: number,
+  seenTtlMs: number,
+  seenMax: number,
+  initial: string,
+  ctxJson: string,
+  machineVersion: number,
 ): Promise<EnqueueReply> {
   return parseEnqueue(
-    await startScript.call(redis, ["", 4, keys.state, keys.queue, keys.lock, keys.seen, eventId, eventJson, token, ttlMs, batch, seenTtlMs, seenMax, initial, ctxJson, machineVersion]),
+    await startScript.call(redis, [
+      "",
+      4,
+      keys.state,
+      keys.queue,
+      keys.lock,
+      keys.seen,
+      eventId,
+      eventJson,
+      token,
+      ttlMs,
+      batch,
+      seenTtlMs,
+      seenMax,
+      initial,
+      ctxJson,
+      machineVersion,
+    ]),
   );
 }
 
@@ -255,8 +304,19 @@ export class HotPathScripts {
         args.push(s.retentionMs, s.ttlMs, s.batch, s.deadLetterMax, s.lock);
         for (const { args: a } of items) {
           args.push(
-            a.token, a.epoch, a.expectedVersion, a.applied, a.pop, a.pop > 0 ? a.headSeq : "",
-            a.state, a.ctxJson, a.timersPacked, a.deadlinePacked, a.ended ? "1" : "0", a.deadLetter, a.release ? "1" : "0",
+            a.token,
+            a.epoch,
+            a.expectedVersion,
+            a.applied,
+            a.pop,
+            a.pop > 0 ? a.headSeq : "",
+            a.state,
+            a.ctxJson,
+            a.timersPacked,
+            a.deadlinePacked,
+            a.ended ? "1" : "0",
+            a.deadLetter,
+            a.release ? "1" : "0",
             a.arm.length > 0 ? a.arm.map((t) => `${Math.round(t.ms)}${TIMER_LIST_SEPARATOR}${t.member}`).join(TIMER_LIST_SEPARATOR) : "",
             a.cancel.length > 0 ? a.cancel.join(TIMER_LIST_SEPARATOR) : "",
             a.clearAttempts ? "1" : "0",
@@ -306,8 +366,29 @@ export async function extendLock(redis: FlowRedis, keys: FlowKeys, token: string
  * Queues one event for a flow without taking its lock (operations: `fsmc flows migrate`): the ack of
  * enqueue.lua, with its refusals (an unknown or ended flow) and its idempotence by event id.
  */
-export async function queueEvent(redis: FlowRedis, keys: FlowKeys, eventId: string, eventJson: string, seenTtlMs: number, seenMax: number): Promise<EnqueueReply> {
-  const replies = (await enqueueScript.call(redis, ["", 4, keys.state, keys.queue, keys.lock, keys.seen, 1, 1, seenTtlMs, seenMax, eventId, eventJson, ""])) as Reply[];
+export async function queueEvent(
+  redis: FlowRedis,
+  keys: FlowKeys,
+  eventId: string,
+  eventJson: string,
+  seenTtlMs: number,
+  seenMax: number,
+): Promise<EnqueueReply> {
+  const replies = (await enqueueScript.call(redis, [
+    "",
+    4,
+    keys.state,
+    keys.queue,
+    keys.lock,
+    keys.seen,
+    1,
+    1,
+    seenTtlMs,
+    seenMax,
+    eventId,
+    eventJson,
+    "",
+  ])) as Reply[];
   return parseEnqueue(replies[0]);
 }
 

@@ -25,7 +25,11 @@ export function queuedTimerEvent(timer: DueTimer): { json: string; eventId: stri
  * event as handlers receive it (`TimerEvent`: whole id, state, ms); undefined when it has no effect
  * (its state entry is over, or the state has no such timer).
  */
-export function resolveTimerEvent(definition: MachineDefinition, flow: { readonly state: string; readonly entry: string }, event: AnyEvent): { timer: TimerData; event: AnyEvent } | undefined {
+export function resolveTimerEvent(
+  definition: MachineDefinition,
+  flow: { readonly state: string; readonly entry: string },
+  event: AnyEvent,
+): { timer: TimerData; event: AnyEvent } | undefined {
   if (typeof event.timer !== "string" || event.entry !== flow.entry) return undefined;
   const id = timerIdIn(event.timer, flow.state);
   const timer = definition.states[flow.state]?.timers.find((t) => t.id === id);

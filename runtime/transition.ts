@@ -123,7 +123,13 @@ function guardHolds(guard: GuardData, handlers: CallableHandlers, ctx: unknown, 
 }
 
 /** The first clause of one scope whose guard holds; `[else]` holds when reached (no earlier clause of its scope held). */
-function chooseClause(clauses: readonly ClauseData[] | undefined, handlers: CallableHandlers, ctx: unknown, event: AnyEvent, io: Attempt): ClauseData | undefined {
+function chooseClause(
+  clauses: readonly ClauseData[] | undefined,
+  handlers: CallableHandlers,
+  ctx: unknown,
+  event: AnyEvent,
+  io: Attempt,
+): ClauseData | undefined {
   if (clauses === undefined) return undefined;
   for (const clause of clauses) {
     if (clause.guard === undefined || clause.guard === "else") return clause;
@@ -169,7 +175,13 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
  * an action returned one, and then runs the rest after it.
  */
 function runActions(
-  machine: StepMachine, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: Attempt, list = 0, from = 0,
+  machine: StepMachine,
+  lists: readonly (readonly string[])[],
+  next: WorkingFlow,
+  event: AnyEvent,
+  io: Attempt,
+  list = 0,
+  from = 0,
 ): Promise<void> | undefined {
   const actions = machine.handlers.actions;
   for (let l = list; l < lists.length; l++) {
@@ -190,7 +202,14 @@ function runActions(
 }
 
 async function finishActions(
-  pending: PromiseLike<unknown>, machine: StepMachine, lists: readonly (readonly string[])[], next: WorkingFlow, event: AnyEvent, io: Attempt, list: number, from: number,
+  pending: PromiseLike<unknown>,
+  machine: StepMachine,
+  lists: readonly (readonly string[])[],
+  next: WorkingFlow,
+  event: AnyEvent,
+  io: Attempt,
+  list: number,
+  from: number,
 ): Promise<void> {
   let update: unknown;
   try {
@@ -216,8 +235,15 @@ function after(pending: Promise<void> | undefined, result: AppliedEvent): Applie
 
 /** Exit actions of the current state, the clause's actions, then the target's entry actions. */
 function enter(
-  machine: StepMachine, flow: Readonly<WorkingFlow>, next: WorkingFlow, target: string,
-  actions: readonly string[], event: AnyEvent, io: Attempt, epoch: number, skipActions: boolean,
+  machine: StepMachine,
+  flow: Readonly<WorkingFlow>,
+  next: WorkingFlow,
+  target: string,
+  actions: readonly string[],
+  event: AnyEvent,
+  io: Attempt,
+  epoch: number,
+  skipActions: boolean,
 ): AppliedEvent | Promise<AppliedEvent> {
   const definition = machine.definition;
   const from = definition.states[flow.state];
@@ -275,7 +301,8 @@ export function applyEvent(
     event = due.event;
     clause = chooseClause(due.timer.clauses, handlers, next.ctx, event, io);
   } else {
-    clause = chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event, io) ??
+    clause =
+      chooseClause(definition.states[flow.state]?.on[event.type], handlers, next.ctx, event, io) ??
       chooseClause(definition.on[event.type], handlers, next.ctx, event, io);
   }
 

@@ -60,7 +60,8 @@ export class PayloadValidator {
     for (const field of Object.keys(update)) {
       const value = update[field];
       if (value === undefined) {
-        if (this.alwaysPresent.has(field)) return { field, rule: "required", text: `${where(field)} is required (undefined removes a field, and only an optional one may be removed)` };
+        if (this.alwaysPresent.has(field))
+          return { field, rule: "required", text: `${where(field)} is required (undefined removes a field, and only an optional one may be removed)` };
         continue;
       }
       const validate = this.fields.get(field);
@@ -89,7 +90,13 @@ function refuse(subject: string, found: SchemaProblem | undefined): void {
 function schemaProblem(errors: readonly ErrorObject[], under = ""): SchemaProblem {
   const error = errors[0];
   if (!error) return { field: under, rule: "unknown", text: `${where(under)} is invalid` };
-  const path = [...(under === "" ? [] : [under]), ...error.instancePath.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))];
+  const path = [
+    ...(under === "" ? [] : [under]),
+    ...error.instancePath
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~")),
+  ];
   const params = error.params as Record<string, unknown>;
   let field = path.join(".");
   let rule = error.message ?? error.keyword;

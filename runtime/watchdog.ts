@@ -115,7 +115,13 @@ export interface HolderLimits {
 }
 
 /** FlowRuntime's defaults (runtime/options.ts): `handlerTimeoutMs`, `retry`, `lockTtlMs`. */
-export const DEFAULT_HOLDER_LIMITS: Readonly<HolderLimits> = { handlerTimeoutMs: 30_000, maxAttempts: 5, retryBaseMs: 100, retryMaxMs: 10_000, lockTtlMs: 10_000 };
+export const DEFAULT_HOLDER_LIMITS: Readonly<HolderLimits> = {
+  handlerTimeoutMs: 30_000,
+  maxAttempts: 5,
+  retryBaseMs: 100,
+  retryMaxMs: 10_000,
+  lockTtlMs: 10_000,
+};
 
 /**
  * The longest a healthy holder keeps one event at the head of its flow's queue, ms: every attempt
@@ -133,7 +139,8 @@ const FLOW_KEY = /^fsm:\{([A-Za-z_][A-Za-z0-9_]*):(.*)\}:(s|dlq)$/s;
 
 /** Every flow state hash and dead-letter list of the key space, by SCAN over each master (a cluster has several). Never on a hot path. */
 async function* scanFlowKeys(redis: WatchdogRedis, space: KeySpace, count: number): AsyncGenerator<string[]> {
-  const nodes: Redis[] = "nodes" in redis && typeof redis.nodes === "function" && (redis as Cluster).isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
+  const nodes: Redis[] =
+    "nodes" in redis && typeof redis.nodes === "function" && (redis as Cluster).isCluster ? (redis as Cluster).nodes("master") : [redis as Redis];
   for (const node of nodes) {
     let cursor = "0";
     do {
@@ -158,7 +165,13 @@ function parseJson(text: string): unknown {
 }
 
 /** The flow hash's `deadline`, packed (TimerStore.pack). */
-function parseDeadline(text: string | null | undefined, keys: KeySpace, machine: string, flowId: string, shards: number): (ArmedTimer & { due: number }) | undefined {
+function parseDeadline(
+  text: string | null | undefined,
+  keys: KeySpace,
+  machine: string,
+  flowId: string,
+  shards: number,
+): (ArmedTimer & { due: number }) | undefined {
   if (!text) return undefined;
   let value: Partial<ArmedTimer> | undefined;
   try {
@@ -166,7 +179,8 @@ function parseDeadline(text: string | null | undefined, keys: KeySpace, machine:
   } catch {
     return undefined;
   }
-  if (!value || typeof value.due !== "number" || !Number.isFinite(value.due) || typeof value.member !== "string" || typeof value.key !== "string") return undefined;
+  if (!value || typeof value.due !== "number" || !Number.isFinite(value.due) || typeof value.member !== "string" || typeof value.key !== "string")
+    return undefined;
   return value as ArmedTimer & { due: number };
 }
 
@@ -188,7 +202,10 @@ async function readLock(redis: WatchdogRedis, lockKey: string, lockServers: read
   }
   const ttls = await Promise.all(lockServers.map((server) => server.pttl(lockKey).catch(() => -2)));
   const quorum = Math.floor(lockServers.length / 2) + 1;
-  const held = ttls.filter((ttl) => ttl !== -2).map((ttl) => (ttl === -1 ? Number.POSITIVE_INFINITY : ttl)).sort((a, b) => b - a);
+  const held = ttls
+    .filter((ttl) => ttl !== -2)
+    .map((ttl) => (ttl === -1 ? Number.POSITIVE_INFINITY : ttl))
+    .sort((a, b) => b - a);
   const until = held[quorum - 1];
   if (until === undefined) return undefined;
   return { holder: "redlock", ttlMs: until === Number.POSITIVE_INFINITY ? -1 : until };
@@ -202,7 +219,12 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   const graceMs = options.graceMs ?? 5_000;
   const at = await redisNow(redis);
   const result: StuckFlows = {
-    at, pastDeadline: [], orphanedQueues: [], hungHolders: [], unrunnable: [], deadLettered: [],
+    at,
+    pastDeadline: [],
+    orphanedQueues: [],
+    hungHolders: [],
+    unrunnable: [],
+    deadLettered: [],
     counts: { pastDeadline: 0, orphanedQueues: 0, hungHolders: 0, unrunnable: 0, deadLettered: 0, deadLetteredEvents: 0 },
   };
   // Which versions of each machine live processes run: read once per machine and scan.
@@ -225,7 +247,13 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           if (records.length > 0) result.deadLettered.push({ machine, flowId, events: records.map(parseJson) });
           return;
         }
-        const [state, ended, deadlinePacked, follows] = await redis.hmget(key, FLOW_FIELDS.state, FLOW_FIELDS.ended, FLOW_FIELDS.deadline, FLOW_FIELDS.machineVersion);
+        const [state, ended, deadlinePacked, follows] = await redis.hmget(
+          key,
+          FLOW_FIELDS.state,
+          FLOW_FIELDS.ended,
+          FLOW_FIELDS.deadline,
+          FLOW_FIELDS.machineVersion,
+        );
         if (state === null || ended !== null) return;
         const deadline = parseDeadline(deadlinePacked, space, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
@@ -252,10 +280,13 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           if (waitedMs > lockTtlMs) result.orphanedQueues.push({ machine, flowId, queued, oldestMs: waitedMs });
         } else if (waitedMs > hungAfterMs) {
           result.hungHolders.push({
-            machine, flowId, holder: lock.holder,
+            machine,
+            flowId,
+            holder: lock.holder,
             headSeq: typeof record?.seq === "number" ? record.seq : undefined,
             headType: typeof record?.event?.type === "string" ? record.event.type : undefined,
-            waitedMs, lockTtlMs: lock.ttlMs,
+            waitedMs,
+            lockTtlMs: lock.ttlMs,
           });
         }
       }),

@@ -8,7 +8,13 @@ const only = process.argv.slice(2);
 const root = new URL("..", import.meta.url).pathname;
 const uvu = join(root, "node_modules/uvu/bin.js");
 
-interface AreaResult { area: string; passed: number; failed: number; skipped: number; code: number | null }
+interface AreaResult {
+  area: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  code: number | null;
+}
 
 function hasTests(dir: string): boolean {
   if (!existsSync(dir)) return false;

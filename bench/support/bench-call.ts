@@ -30,6 +30,7 @@ export type BenchCallHandlers = {
       ctx: BenchCallContext,
       event: Extract<BenchCallEvent, { type: "HOLD" }>,
       io: ActionIO,
+      // biome-ignore lint/suspicious/noConfusingVoidType: the generated action type, which may return nothing
     ) => Partial<BenchCallContext> | void | Promise<Partial<BenchCallContext> | void>;
   };
 };

@@ -44,7 +44,10 @@ export class BenchProcessPool {
 
   static async start(options: PoolOptions): Promise<BenchProcessPool> {
     const children = Array.from({ length: options.processCount }, () => {
-      const child = fork(benchProcessPath, [], { execArgv: ["--import", "tsx", ...nodeFlags, ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(benchProcessPath, [], {
+        execArgv: ["--import", "tsx", ...nodeFlags, ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
       const state: ChildState = { child, waiting: new Map(), progress: { committed: 0, sendingDone: false } };
       child.on("message", (message: ChildMessage) => {
         if (message.kind === "progress") state.progress = { committed: message.committed, sendingDone: message.sendingDone };

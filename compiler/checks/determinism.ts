@@ -123,8 +123,12 @@ function checkClauseOrder(file: string, group: readonly ClauseAst[], scopeText: 
     if (winner !== undefined) {
       const how = winner.guard === undefined ? "unguarded" : "[else]";
       found.push(
-        diagnostic("FSM301", file, triggerRange(clause),
-          `this '${trigger}' clause ${scopeText} can never be taken: the earlier ${how} '${trigger}' clause at ${positionText(winner.range)} always wins; remove this clause, or guard the earlier one`),
+        diagnostic(
+          "FSM301",
+          file,
+          triggerRange(clause),
+          `this '${trigger}' clause ${scopeText} can never be taken: the earlier ${how} '${trigger}' clause at ${positionText(winner.range)} always wins; remove this clause, or guard the earlier one`,
+        ),
       );
       continue;
     }
@@ -134,13 +138,21 @@ function checkClauseOrder(file: string, group: readonly ClauseAst[], scopeText: 
       const following = group[i + 1];
       if (following !== undefined) {
         found.push(
-          diagnostic("FSM302", file, clause.guard.range,
-            `[else] must be the last '${trigger}' clause ${scopeText}, but another one follows it at ${positionText(following.range)}; move the [else] clause after it`),
+          diagnostic(
+            "FSM302",
+            file,
+            clause.guard.range,
+            `[else] must be the last '${trigger}' clause ${scopeText}, but another one follows it at ${positionText(following.range)}; move the [else] clause after it`,
+          ),
         );
       } else if (!guardedBefore) {
         found.push(
-          diagnostic("FSM302", file, clause.guard.range,
-            `[else] on '${trigger}' ${scopeText} has no guarded '${trigger}' clause before it, so it always holds; remove [else] or add a guarded clause before it`),
+          diagnostic(
+            "FSM302",
+            file,
+            clause.guard.range,
+            `[else] on '${trigger}' ${scopeText} has no guarded '${trigger}' clause before it, so it always holds; remove [else] or add a guarded clause before it`,
+          ),
         );
       }
       winner = clause;
@@ -162,8 +174,12 @@ function checkStateCoverage(machine: MachineAst, state: StateAst, caughtByMachin
     if (last.trigger.kind !== "event" || group.some(catchesAll) || caughtByMachine.has(last.trigger.event.text)) continue;
     const event = last.trigger.event.text;
     found.push(
-      diagnostic("FSM303", machine.file, last.trigger.event.range,
-        `every 'on ${event}' clause in state '${state.name.text}' is guarded and there is no [else]: a ${event} event for which no guard holds is left unhandled; add 'on ${event} [else] …' or an unguarded clause`),
+      diagnostic(
+        "FSM303",
+        machine.file,
+        last.trigger.event.range,
+        `every 'on ${event}' clause in state '${state.name.text}' is guarded and there is no [else]: a ${event} event for which no guard holds is left unhandled; add 'on ${event} [else] …' or an unguarded clause`,
+      ),
     );
   }
 }

@@ -34,13 +34,21 @@ export function checkGeneratedNames(machines: readonly MachineAst[]): Diagnostic
     const owner = fileOwners.get(file);
     if (file === indexModulePath) {
       found.push(
-        diagnostic("FSM501", machine.file, machine.name.range,
-          `machine '${machine.name.text}' would be written to ${file}, the generated module that re-exports every machine; rename the machine`),
+        diagnostic(
+          "FSM501",
+          machine.file,
+          machine.name.range,
+          `machine '${machine.name.text}' would be written to ${file}, the generated module that re-exports every machine; rename the machine`,
+        ),
       );
     } else if (owner !== undefined) {
       found.push(
-        diagnostic("FSM501", machine.file, machine.name.range,
-          `machine '${machine.name.text}' would be written to ${file}, the module of machine '${owner.name.text}' (declared at ${citedAt(owner.name, owner.file, machine.file)}): module files are named in lower kebab-case, so rename one of the machines`),
+        diagnostic(
+          "FSM501",
+          machine.file,
+          machine.name.range,
+          `machine '${machine.name.text}' would be written to ${file}, the module of machine '${owner.name.text}' (declared at ${citedAt(owner.name, owner.file, machine.file)}): module files are named in lower kebab-case, so rename one of the machines`,
+        ),
       );
     } else {
       fileOwners.set(file, machine);
@@ -48,8 +56,12 @@ export function checkGeneratedNames(machines: readonly MachineAst[]): Diagnostic
     for (const exported of describedExports(machine)) {
       if (importedRuntimeTypes.has(exported.text)) {
         found.push(
-          diagnostic("FSM501", machine.file, exported.origin.range,
-            `machine '${machine.name.text}' would declare ${exported.text}, ${exported.what}, which is also the runtime type its module imports from @fsmc/runtime; rename the ${exported.origin === machine.name ? "machine" : "event"}`),
+          diagnostic(
+            "FSM501",
+            machine.file,
+            exported.origin.range,
+            `machine '${machine.name.text}' would declare ${exported.text}, ${exported.what}, which is also the runtime type its module imports from @fsmc/runtime; rename the ${exported.origin === machine.name ? "machine" : "event"}`,
+          ),
         );
         continue;
       }
@@ -59,8 +71,12 @@ export function checkGeneratedNames(machines: readonly MachineAst[]): Diagnostic
         continue;
       }
       found.push(
-        diagnostic("FSM501", machine.file, exported.origin.range,
-          `machine '${machine.name.text}' would export ${exported.text}, ${exported.what}, which machine '${earlier.machine.name.text}' already exports as ${earlier.exported.what} (declared at ${citedAt(earlier.exported.origin, earlier.machine.file, machine.file)}); ${indexModulePath} re-exports every machine, so rename a machine or an event`),
+        diagnostic(
+          "FSM501",
+          machine.file,
+          exported.origin.range,
+          `machine '${machine.name.text}' would export ${exported.text}, ${exported.what}, which machine '${earlier.machine.name.text}' already exports as ${earlier.exported.what} (declared at ${citedAt(earlier.exported.origin, earlier.machine.file, machine.file)}); ${indexModulePath} re-exports every machine, so rename a machine or an event`,
+        ),
       );
     }
   }

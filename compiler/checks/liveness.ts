@@ -15,8 +15,12 @@ export function checkLiveness(machines: readonly MachineAst[]): Diagnostic[] {
       reachable[i] === 0 || state.final !== undefined || state.clauses.some((c) => c.trigger.kind === "after")
         ? []
         : [
-            diagnostic("FSM203", machine.file, state.name.range,
-              `state '${state.name.text}' has no timer and machine '${machine.name.text}' has no deadline: a flow waits there forever if no event comes; add an 'after' timer to the state or a 'deadline' to the machine`),
+            diagnostic(
+              "FSM203",
+              machine.file,
+              state.name.range,
+              `state '${state.name.text}' has no timer and machine '${machine.name.text}' has no deadline: a flow waits there forever if no event comes; add an 'after' timer to the state or a 'deadline' to the machine`,
+            ),
           ],
     );
   });

@@ -22,9 +22,10 @@ function stateNames(machine: MachineAst): Set<string> {
 function checkNotOlder(machine: MachineAst, migration: MigrationAst, found: Diagnostic[]): void {
   const version = versionOf(machine);
   if (migration.from.value < version) return;
-  const why = machine.version === undefined
-    ? `machine '${machine.name.text}' has no 'version', so it is version 1; give it the version it is deployed as, higher than ${migration.from.value}`
-    : `machine '${machine.name.text}' is version ${version}; name the older version whose flows move, or raise 'version'`;
+  const why =
+    machine.version === undefined
+      ? `machine '${machine.name.text}' has no 'version', so it is version 1; give it the version it is deployed as, higher than ${migration.from.value}`
+      : `machine '${machine.name.text}' is version ${version}; name the older version whose flows move, or raise 'version'`;
   found.push(diagnostic("FSM701", machine.file, migration.from.range, `${blockText(migration)} must name a version older than this one, but ${why}`));
 }
 
@@ -37,8 +38,12 @@ function checkMappedOnce(machine: MachineAst, migration: MigrationAst, found: Di
       continue;
     }
     found.push(
-      diagnostic("FSM704", machine.file, mapping.old.range,
-        `state '${mapping.old.text}' is mapped twice in ${blockText(migration)} (first at ${positionText(earlier.range)}); a flow moves to one state, so keep one mapping`),
+      diagnostic(
+        "FSM704",
+        machine.file,
+        mapping.old.range,
+        `state '${mapping.old.text}' is mapped twice in ${blockText(migration)} (first at ${positionText(earlier.range)}); a flow moves to one state, so keep one mapping`,
+      ),
     );
   }
 }
@@ -56,8 +61,12 @@ export function checkMigrations(machines: readonly MachineAst[]): Diagnostic[] {
         blocks.set(migration.from.value, migration);
       } else {
         found.push(
-          diagnostic("FSM702", machine.file, migration.from.range,
-            `machine '${machine.name.text}' already has ${blockText(migration)} (at ${positionText(earlier.range)}); flows of version ${migration.from.value} move by one block, so merge the two`),
+          diagnostic(
+            "FSM702",
+            machine.file,
+            migration.from.range,
+            `machine '${machine.name.text}' already has ${blockText(migration)} (at ${positionText(earlier.range)}); flows of version ${migration.from.value} move by one block, so merge the two`,
+          ),
         );
       }
       checkMappedOnce(machine, migration, found);
@@ -76,8 +85,12 @@ export function checkMigrationTargets(machines: readonly MachineAst[]): Diagnost
       for (const { old, target } of migration.states) {
         if (states.has(target.text)) continue;
         found.push(
-          diagnostic("FSM703", machine.file, target.range,
-            `${blockText(migration)} moves flows in '${old.text}' to undeclared state '${target.text}'${didYouMean(target.text, states) || "; declare the state or correct the name"}`),
+          diagnostic(
+            "FSM703",
+            machine.file,
+            target.range,
+            `${blockText(migration)} moves flows in '${old.text}' to undeclared state '${target.text}'${didYouMean(target.text, states) || "; declare the state or correct the name"}`,
+          ),
         );
       }
     }
@@ -95,11 +108,7 @@ function versionKey(name: string, version: number): string {
  * specs, matched by machine name and version; a block with no such machine is not judged). FSM706 reports states
  * a block leaves out, so only for machines of `intact` (parsed whole: no mapping lost to a syntax error).
  */
-export function checkMigrationsAgainstPrevious(
-  machines: readonly MachineAst[],
-  intact: readonly MachineAst[],
-  previous: readonly MachineAst[],
-): Diagnostic[] {
+export function checkMigrationsAgainstPrevious(machines: readonly MachineAst[], intact: readonly MachineAst[], previous: readonly MachineAst[]): Diagnostic[] {
   const found: Diagnostic[] = [];
   const olderVersions = new Map<string, MachineAst>();
   for (const machine of previous) {
@@ -119,8 +128,12 @@ export function checkMigrationsAgainstPrevious(
         mapped.add(old.text);
         if (olderStates.has(old.text)) continue;
         found.push(
-          diagnostic("FSM705", machine.file, old.range,
-            `${blockText(migration)} maps '${old.text}', which is not a state of version ${migration.from.value} of '${machine.name.text}' (${older.file})${didYouMean(old.text, olderStates) || "; correct the name or remove the mapping"}`),
+          diagnostic(
+            "FSM705",
+            machine.file,
+            old.range,
+            `${blockText(migration)} maps '${old.text}', which is not a state of version ${migration.from.value} of '${machine.name.text}' (${older.file})${didYouMean(old.text, olderStates) || "; correct the name or remove the mapping"}`,
+          ),
         );
       }
       if (!whole.has(machine)) continue;
@@ -130,8 +143,12 @@ export function checkMigrationsAgainstPrevious(
         // A flow in a final state has ended: there is nothing left to move.
         if (state.final !== undefined || states.has(name) || mapped.has(name)) continue;
         found.push(
-          diagnostic("FSM706", machine.file, migration.from.range,
-            `state '${name}' of version ${migration.from.value} (${older.file}:${positionText(state.name.range)}) is not a state of version ${versionOf(machine)} and ${blockText(migration)} does not map it: flows in '${name}' finish on version ${migration.from.value}; map it ('${name} -> State') to move them`),
+          diagnostic(
+            "FSM706",
+            machine.file,
+            migration.from.range,
+            `state '${name}' of version ${migration.from.value} (${older.file}:${positionText(state.name.range)}) is not a state of version ${versionOf(machine)} and ${blockText(migration)} does not map it: flows in '${name}' finish on version ${migration.from.value}; map it ('${name} -> State') to move them`,
+          ),
         );
       }
     }

@@ -15,8 +15,12 @@ function duplicatesIn(file: string, names: readonly Name[], kind: string, where:
       continue;
     }
     found.push(
-      diagnostic("FSM101", file, name.range,
-        `${kind} '${name.text}' is declared twice${where} (first declared at ${positionText(earlier.range)}); rename one of them`),
+      diagnostic(
+        "FSM101",
+        file,
+        name.range,
+        `${kind} '${name.text}' is declared twice${where} (first declared at ${positionText(earlier.range)}); rename one of them`,
+      ),
     );
   }
   return found;
@@ -34,8 +38,12 @@ export function checkDuplicateMachines(machines: readonly MachineAst[]): Diagnos
     }
     const where = earlier.file === machine.file ? positionText(earlier.name.range) : `${earlier.file}:${positionText(earlier.name.range)}`;
     found.push(
-      diagnostic("FSM101", machine.file, machine.name.range,
-        `machine '${machine.name.text}' is declared twice (first declared at ${where}); machine names must be unique across all files compiled together`),
+      diagnostic(
+        "FSM101",
+        machine.file,
+        machine.name.range,
+        `machine '${machine.name.text}' is declared twice (first declared at ${where}); machine names must be unique across all files compiled together`,
+      ),
     );
   }
   return found;
@@ -45,18 +53,44 @@ export function checkDuplicateMachines(machines: readonly MachineAst[]): Diagnos
 export function checkDuplicateDeclarations(machine: MachineAst): Diagnostic[] {
   const file = machine.file;
   const found = [
-    ...duplicatesIn(file, machine.states.map((s) => s.name), "state", ""),
-    ...duplicatesIn(file, machine.events.map((e) => e.name), "event", ""),
-    ...duplicatesIn(file, machine.context.map((f) => f.name), "context field", ""),
+    ...duplicatesIn(
+      file,
+      machine.states.map((s) => s.name),
+      "state",
+      "",
+    ),
+    ...duplicatesIn(
+      file,
+      machine.events.map((e) => e.name),
+      "event",
+      "",
+    ),
+    ...duplicatesIn(
+      file,
+      machine.context.map((f) => f.name),
+      "context field",
+      "",
+    ),
   ];
   for (const event of machine.events) {
-    found.push(...duplicatesIn(file, event.fields.map((f) => f.name), "field", ` in event '${event.name.text}'`));
+    found.push(
+      ...duplicatesIn(
+        file,
+        event.fields.map((f) => f.name),
+        "field",
+        ` in event '${event.name.text}'`,
+      ),
+    );
   }
   const [firstDeadline, ...extraDeadlines] = machine.deadlines;
   for (const extra of extraDeadlines) {
     found.push(
-      diagnostic("FSM101", file, keywordRange(extra.range, "deadline"),
-        `duplicate deadline: machine '${machine.name.text}' already has a deadline at ${positionText(firstDeadline!.range)}; keep only one`),
+      diagnostic(
+        "FSM101",
+        file,
+        keywordRange(extra.range, "deadline"),
+        `duplicate deadline: machine '${machine.name.text}' already has a deadline at ${positionText(firstDeadline!.range)}; keep only one`,
+      ),
     );
   }
   return found;
@@ -167,8 +201,12 @@ export function checkHandlerNameClashes(machine: MachineAst, roles: ReadonlyMap<
     } else if (earlier.kind !== use.kind && !reported.has(use.name.text)) {
       reported.add(use.name.text);
       found.push(
-        diagnostic("FSM101", machine.file, use.name.range,
-          `'${use.name.text}' is used as ${use.kind === "guard" ? "a guard" : "an action"} here and as ${earlier.kind === "guard" ? "a guard" : "an action"} at ${positionText(earlier.name.range)}; guards and actions share one namespace of handler names, so rename one of them`),
+        diagnostic(
+          "FSM101",
+          machine.file,
+          use.name.range,
+          `'${use.name.text}' is used as ${use.kind === "guard" ? "a guard" : "an action"} here and as ${earlier.kind === "guard" ? "a guard" : "an action"} at ${positionText(earlier.name.range)}; guards and actions share one namespace of handler names, so rename one of them`,
+        ),
       );
     }
   }
@@ -180,8 +218,12 @@ function unusableName(file: string, name: Name, kind: NameKind): Diagnostic | un
   const because = reservedBecause(name.text);
   if (because !== undefined) return diagnostic("FSM113", file, name.range, `${kind} name '${name.text}' is ${because}; choose another name`);
   if (objectPrototypeMembers.has(name.text)) {
-    return diagnostic("FSM114", file, name.range,
-      `${kind} name '${name.text}' is a member of Object.prototype, which every JavaScript object has: generated lookups and the runtime's tables would find the inherited member instead of this ${kind}; choose another name`);
+    return diagnostic(
+      "FSM114",
+      file,
+      name.range,
+      `${kind} name '${name.text}' is a member of Object.prototype, which every JavaScript object has: generated lookups and the runtime's tables would find the inherited member instead of this ${kind}; choose another name`,
+    );
   }
   return undefined;
 }
@@ -205,8 +247,12 @@ export function checkReservedNames(machine: MachineAst, roles: ReadonlyMap<strin
     for (const field of event.fields) {
       if (reservedEventFieldNames.has(field.name.text)) {
         found.push(
-          diagnostic("FSM113", machine.file, field.name.range,
-            `event field '${field.name.text}' in event '${event.name.text}' is reserved: an event's 'type' property holds the event's name; choose another name`),
+          diagnostic(
+            "FSM113",
+            machine.file,
+            field.name.range,
+            `event field '${field.name.text}' in event '${event.name.text}' is reserved: an event's 'type' property holds the event's name; choose another name`,
+          ),
         );
       }
     }

@@ -13,8 +13,12 @@ function checkUnreachable(graph: StateGraph, search: ForwardSearch): Diagnostic[
     search.reachable[i] === 1
       ? []
       : [
-          diagnostic("FSM201", graph.machine.file, state.name.range,
-            `state '${state.name.text}' is unreachable: no transition, timer, deadline or machine-level 'on' leads to it from the initial state '${initialName}'; add a transition into it or remove it`),
+          diagnostic(
+            "FSM201",
+            graph.machine.file,
+            state.name.range,
+            `state '${state.name.text}' is unreachable: no transition, timer, deadline or machine-level 'on' leads to it from the initial state '${initialName}'; add a transition into it or remove it`,
+          ),
         ],
   );
 }
@@ -33,13 +37,17 @@ const namesShown = 20;
 
 function trapMessage(graph: StateGraph, search: ForwardSearch, region: TrapRegion, orderOf: readonly number[]): string {
   const names = (states: readonly number[]) => {
-    const shown = states.slice(0, namesShown).map((s) => graph.states[s]!.name.text).join(", ");
+    const shown = states
+      .slice(0, namesShown)
+      .map((s) => graph.states[s]!.name.text)
+      .join(", ");
     return states.length > namesShown ? `${shown} and ${states.length - namesShown} more` : shown;
   };
   const single = region.states.length === 1;
   const hasDeadline = graph.deadlineStart < graph.to.length;
   const entry = region.states.reduce((best, s) => (orderOf[s]! < orderOf[best]! ? s : best));
-  const parts = region.parts.length > 1 ? ` Its strongly connected parts, in the order flows pass them: ${region.parts.map((p) => `{${names(p)}}`).join(", ")}.` : "";
+  const parts =
+    region.parts.length > 1 ? ` Its strongly connected parts, in the order flows pass them: ${region.parts.map((p) => `{${names(p)}}`).join(", ")}.` : "";
   const path =
     entry === graph.initial
       ? ` The initial state ${graph.states[entry]!.name.text} is part of it.`
@@ -67,7 +75,7 @@ function checkTraps(graph: StateGraph, search: ForwardSearch): Diagnostic[] {
   }
   if (!anyTrapped) return [];
   const orderOf = new Array<number>(graph.states.length).fill(Number.POSITIVE_INFINITY);
-  search.order.forEach((state, position) => (orderOf[state] = position));
+  for (const [position, state] of search.order.entries()) orderOf[state] = position;
   return trapRegions(graph, trapped).map((region) =>
     diagnostic("FSM202", graph.machine.file, graph.states[region.states[0]!]!.name.range, trapMessage(graph, search, region, orderOf)),
   );

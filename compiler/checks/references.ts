@@ -6,8 +6,12 @@ import { didYouMean } from "./closest-name.js";
 function undeclaredTarget(machine: MachineAst, target: Name, what: string, states: ReadonlySet<string>, found: Diagnostic[]): void {
   if (states.has(target.text)) return;
   found.push(
-    diagnostic("FSM102", machine.file, target.range,
-      `${what} targets undeclared state '${target.text}'${didYouMean(target.text, states) || "; declare the state or correct the name"}`),
+    diagnostic(
+      "FSM102",
+      machine.file,
+      target.range,
+      `${what} targets undeclared state '${target.text}'${didYouMean(target.text, states) || "; declare the state or correct the name"}`,
+    ),
   );
 }
 
@@ -16,8 +20,12 @@ function checkClause(machine: MachineAst, clause: ClauseAst, states: ReadonlySet
   if (clause.trigger.kind === "event" && !events.has(clause.trigger.event.text)) {
     const event = clause.trigger.event;
     found.push(
-      diagnostic("FSM103", machine.file, event.range,
-        `'on ${event.text}' names undeclared event '${event.text}'${didYouMean(event.text, events) || `; declare it with 'event ${event.text}' or correct the name`}`),
+      diagnostic(
+        "FSM103",
+        machine.file,
+        event.range,
+        `'on ${event.text}' names undeclared event '${event.text}'${didYouMean(event.text, events) || `; declare it with 'event ${event.text}' or correct the name`}`,
+      ),
     );
   }
 }

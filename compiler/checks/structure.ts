@@ -6,8 +6,12 @@ import { keywordRange, positionText } from "./ranges.js";
 function checkNoInitial(machine: MachineAst): Diagnostic[] {
   if (machine.states.some((s) => s.initial !== undefined)) return [];
   return [
-    diagnostic("FSM104", machine.file, machine.name.range,
-      `machine '${machine.name.text}' has no initial state; mark the state flows start in with 'initial state'`),
+    diagnostic(
+      "FSM104",
+      machine.file,
+      machine.name.range,
+      `machine '${machine.name.text}' has no initial state; mark the state flows start in with 'initial state'`,
+    ),
   ];
 }
 
@@ -15,8 +19,12 @@ function checkExtraInitials(machine: MachineAst): Diagnostic[] {
   const initials = machine.states.filter((s): s is StateAst & { initial: NonNullable<StateAst["initial"]> } => s.initial !== undefined);
   const [first, ...extra] = initials;
   return extra.map((state) =>
-    diagnostic("FSM104", machine.file, state.initial,
-      `state '${state.name.text}' is marked initial, but '${first!.name.text}' (at ${positionText(first!.name.range)}) already is; a machine has exactly one initial state`),
+    diagnostic(
+      "FSM104",
+      machine.file,
+      state.initial,
+      `state '${state.name.text}' is marked initial, but '${first!.name.text}' (at ${positionText(first!.name.range)}) already is; a machine has exactly one initial state`,
+    ),
   );
 }
 
@@ -27,14 +35,22 @@ function checkFinalStateClauses(machine: MachineAst, state: StateAst): Diagnosti
   for (const clause of state.clauses) {
     const keyword = clause.trigger.kind === "event" ? "on" : "after";
     found.push(
-      diagnostic("FSM106", machine.file, keywordRange(clause.range, keyword),
-        `${why}, so its '${keyword}' clause can never run; remove the clause or make the state non-final`),
+      diagnostic(
+        "FSM106",
+        machine.file,
+        keywordRange(clause.range, keyword),
+        `${why}, so its '${keyword}' clause can never run; remove the clause or make the state non-final`,
+      ),
     );
   }
   for (const exit of state.exits) {
     found.push(
-      diagnostic("FSM106", machine.file, keywordRange(exit.range, "exit"),
-        `${why} and is never left, so its 'exit' actions can never run; move them to 'entry' or make the state non-final`),
+      diagnostic(
+        "FSM106",
+        machine.file,
+        keywordRange(exit.range, "exit"),
+        `${why} and is never left, so its 'exit' actions can never run; move them to 'entry' or make the state non-final`,
+      ),
     );
   }
   return found;
@@ -43,16 +59,24 @@ function checkFinalStateClauses(machine: MachineAst, state: StateAst): Diagnosti
 function checkHasFinalState(machine: MachineAst): Diagnostic[] {
   if (machine.states.some((s) => s.final !== undefined)) return [];
   return [
-    diagnostic("FSM107", machine.file, machine.name.range,
-      `machine '${machine.name.text}' has no final state, so its flows can never end; declare at least one 'final state'`),
+    diagnostic(
+      "FSM107",
+      machine.file,
+      machine.name.range,
+      `machine '${machine.name.text}' has no final state, so its flows can never end; declare at least one 'final state'`,
+    ),
   ];
 }
 
 function checkInitialAndFinal(machine: MachineAst, state: StateAst): Diagnostic[] {
   if (state.initial === undefined || state.final === undefined) return [];
   return [
-    diagnostic("FSM109", machine.file, state.final,
-      `state '${state.name.text}' is both initial and final: a flow would end as soon as it starts; remove 'initial' or 'final'`),
+    diagnostic(
+      "FSM109",
+      machine.file,
+      state.final,
+      `state '${state.name.text}' is both initial and final: a flow would end as soon as it starts; remove 'initial' or 'final'`,
+    ),
   ];
 }
 

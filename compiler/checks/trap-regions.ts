@@ -43,7 +43,9 @@ export function trapRegions(graph: StateGraph, trapped: Uint8Array): TrapRegion[
   if (hub !== -1) successors.push(trappedEverywhere);
 
   const parentOf = successors.map((_, i) => i);
-  successors.forEach((targets, from) => targets.forEach((to) => (parentOf[findRoot(parentOf, from)] = findRoot(parentOf, to))));
+  for (const [from, targets] of successors.entries()) {
+    for (const to of targets) parentOf[findRoot(parentOf, from)] = findRoot(parentOf, to);
+  }
 
   const regionOfRoot = new Map<number, TrapRegion>();
   const regionOf = (node: number): TrapRegion => {
@@ -52,11 +54,14 @@ export function trapRegions(graph: StateGraph, trapped: Uint8Array): TrapRegion[
     if (region === undefined) regionOfRoot.set(root, (region = { states: [], parts: [] }));
     return region;
   };
-  members.forEach((state, i) => regionOf(i).states.push(state));
+  for (const [i, state] of members.entries()) regionOf(i).states.push(state);
   const { components } = stronglyConnectedComponents(successors);
   // Tarjan yields sinks first; reversed, parts come in the order flows pass them.
   for (const component of components.reverse()) {
-    const states = component.filter((node) => node !== hub).map((node) => members[node]!).sort((a, b) => a - b);
+    const states = component
+      .filter((node) => node !== hub)
+      .map((node) => members[node]!)
+      .sort((a, b) => a - b);
     const first = states[0];
     if (first !== undefined) regionOf(local.get(first)!).parts.push(states);
   }

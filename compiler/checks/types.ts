@@ -11,10 +11,14 @@ function typeText(type: Pick<TypeAst, "base" | "array">): string {
 
 function literalText(literal: LiteralAst): string {
   switch (literal.kind) {
-    case "string": return JSON.stringify(literal.value);
-    case "number": return literal.raw;
-    case "boolean": return String(literal.value);
-    case "array": return "an array";
+    case "string":
+      return JSON.stringify(literal.value);
+    case "number":
+      return literal.raw;
+    case "boolean":
+      return String(literal.value);
+    case "array":
+      return "an array";
   }
 }
 
@@ -44,7 +48,8 @@ function defaultMismatch(type: TypeAst, literal: LiteralAst): { range: SourceRan
     const why = baseMismatch(type.base, literal);
     return why === undefined ? undefined : { range: literal.range, value: literalText(literal), why };
   }
-  if (literal.kind !== "array") return { range: literal.range, value: literalText(literal), why: `expected an array of ${typeText({ ...type, array: false })}` };
+  if (literal.kind !== "array")
+    return { range: literal.range, value: literalText(literal), why: `expected an array of ${typeText({ ...type, array: false })}` };
   for (const item of literal.items) {
     const why = baseMismatch(type.base, item);
     if (why !== undefined) return { range: item.range, value: literalText(item), why: `array items must be ${typeText({ ...type, array: false })}: ${why}` };
@@ -58,8 +63,12 @@ function checkFieldDefault(file: string, field: FieldAst, fieldText: string): Di
   const mismatch = defaultMismatch(field.type, field.default);
   if (mismatch === undefined) return [];
   return [
-    diagnostic("FSM108", file, mismatch.range,
-      `default ${mismatch.value} of ${fieldText} does not match its type ${typeText(field.type)}${field.type.optional ? "?" : ""}: ${mismatch.why}`),
+    diagnostic(
+      "FSM108",
+      file,
+      mismatch.range,
+      `default ${mismatch.value} of ${fieldText} does not match its type ${typeText(field.type)}${field.type.optional ? "?" : ""}: ${mismatch.why}`,
+    ),
   ];
 }
 

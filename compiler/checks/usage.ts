@@ -23,8 +23,12 @@ export function checkUsage(machines: readonly MachineAst[]): Diagnostic[] {
       !unhandled.has(event.name.text)
         ? []
         : [
-            diagnostic("FSM401", machine.file, event.name.range,
-              `event '${event.name.text}' is declared but no clause handles it; handle it with 'on ${event.name.text}' in some state or remove the declaration`),
+            diagnostic(
+              "FSM401",
+              machine.file,
+              event.name.range,
+              `event '${event.name.text}' is declared but no clause handles it; handle it with 'on ${event.name.text}' in some state or remove the declaration`,
+            ),
           ],
     );
   });

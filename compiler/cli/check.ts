@@ -71,4 +71,3 @@ export const checkCommand: CommandModule<object, CheckArgs> = {
     process.exitCode = failed ? 1 : 0;
   },
 };
-

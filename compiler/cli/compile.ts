@@ -86,7 +86,9 @@ export const compileCommand: CommandModule<object, CompileArgs> = {
       const lines = [...drift.changed.map((p) => `drifted: ${p}`), ...drift.stale.map((p) => `stale: ${p}`)];
       if (lines.length > 0) {
         process.stdout.write(`${lines.join("\n")}\n`);
-        process.stderr.write(`fsmc compile --check: ${args.outDir} is out of date (${lines.length} file${lines.length === 1 ? "" : "s"}); run 'fsmc compile' without --check\n`);
+        process.stderr.write(
+          `fsmc compile --check: ${args.outDir} is out of date (${lines.length} file${lines.length === 1 ? "" : "s"}); run 'fsmc compile' without --check\n`,
+        );
         process.exitCode = 1;
         return;
       }

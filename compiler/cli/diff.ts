@@ -1,7 +1,7 @@
 // `fsmc diff`: what deploying new specs does to flows still running the old ones (specs or a definition stored in Redis), reported like `fsmc check`.
 import type { Argv, CommandModule } from "yargs";
 
-import type { Diagnostic, SourceFile } from "../../grammar/ast.js";
+import type { Diagnostic } from "../../grammar/ast.js";
 import { hasErrors, sortDiagnostics } from "../../grammar/diagnostics.js";
 import type { DiffMachine } from "../diff/diff-machines.js";
 import { renderDiagnostics } from "../render/format.js";
@@ -54,14 +54,16 @@ async function sides(args: DiffArgs): Promise<Sides> {
   const after = args.to ?? (args.new !== undefined ? [args.new] : undefined);
   if (args.redis !== undefined) {
     if (args.from !== undefined) throw new UsageError("--from names old specs; with --redis the old side is <Machine>@<version>");
-    if (args.old === undefined || after === undefined) throw new UsageError("with --redis, name the stored definition and the new specs: fsmc diff --redis <url> <Machine>@<version> <new>");
+    if (args.old === undefined || after === undefined)
+      throw new UsageError("with --redis, name the stored definition and the new specs: fsmc diff --redis <url> <Machine>@<version> <new>");
     const ref = (await storedDefinitions()).parseDefinitionRef(args.old);
     if (!ref) throw new UsageError(`expected <Machine>@<version> such as CallQueue@3, found ${JSON.stringify(args.old)}`);
     if (!/^rediss?:\/\/./.test(args.redis)) throw new UsageError(`invalid --redis ${JSON.stringify(args.redis)}: expected a URL like redis://127.0.0.1:6379`);
     return { before: { redis: args.redis, ...ref }, after };
   }
   const before = args.from ?? (args.old !== undefined ? [args.old] : undefined);
-  if (before === undefined || after === undefined) throw new UsageError("name the old and the new specs: fsmc diff <old> <new>, or --from <paths..> --to <paths..>");
+  if (before === undefined || after === undefined)
+    throw new UsageError("name the old and the new specs: fsmc diff <old> <new>, or --from <paths..> --to <paths..>");
   return { before: { paths: before }, after };
 }
 
@@ -123,7 +125,9 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       if (!stored) return;
       // Named on purpose: a machine the new specs lack is a wrong path or a rename, not a removal to warn about.
       if (!newSide.machines.some((m) => m.definition.name === before.machine)) {
-        process.stderr.write(`fsmc diff: no machine ${before.machine} in ${newRead.files.join(", ") || "the new specs"}: nothing to compare with version ${before.version} from Redis\n`);
+        process.stderr.write(
+          `fsmc diff: no machine ${before.machine} in ${newRead.files.join(", ") || "the new specs"}: nothing to compare with version ${before.version} from Redis\n`,
+        );
         process.exitCode = 1;
         return;
       }

@@ -36,7 +36,11 @@ export const graphCommand: CommandModule<object, GraphArgs> = {
       .epilog(epilog) as unknown as Argv<GraphArgs>,
   handler: async (args) => {
     // Loaded on use: the parser and the renderers are not needed by the other commands.
-    const [{ analyze }, { renderDot }, { renderMermaid }] = await Promise.all([import("../check.js"), import("../graph/dot.js"), import("../graph/mermaid.js")]);
+    const [{ analyze }, { renderDot }, { renderMermaid }] = await Promise.all([
+      import("../check.js"),
+      import("../graph/dot.js"),
+      import("../graph/mermaid.js"),
+    ]);
     const { sources, files, diagnostics: decodeDiagnostics } = readSpecSources([args.file]);
     const analysis = hasErrors(decodeDiagnostics) ? { files: [], diagnostics: [] } : analyze(sources);
     const diagnostics = sortDiagnostics([...decodeDiagnostics, ...analysis.diagnostics]);

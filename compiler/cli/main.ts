@@ -17,16 +17,33 @@ export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
 interface CommandEntry {
   command: string;
   describe: string;
+  // biome-ignore lint/suspicious/noExplicitAny: each command has its own argument types; yargs takes any module
   load: () => Promise<CommandModule<any, any>>;
 }
 
 /** Every command; `test/compiler/cli-commands.test.ts` holds each summary to its module's own. */
 export const commands: Readonly<Record<string, CommandEntry>> = {
   check: { command: "check <paths..>", describe: "Check .fsm specs and report diagnostics", load: async () => (await import("./check.js")).checkCommand },
-  compile: { command: "compile <paths..>", describe: "Compile .fsm specs to typed TypeScript machines", load: async () => (await import("./compile.js")).compileCommand },
-  diff: { command: "diff [old] [new]", describe: "Report what deploying new specs does to flows running the old version", load: async () => (await import("./diff.js")).diffCommand },
-  graph: { command: "graph <file>", describe: "Draw a machine as a Mermaid or Graphviz (dot) diagram", load: async () => (await import("./graph.js")).graphCommand },
-  flows: { command: "flows <command>", describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate)", load: async () => (await import("./flows/flows.js")).flowsCommand },
+  compile: {
+    command: "compile <paths..>",
+    describe: "Compile .fsm specs to typed TypeScript machines",
+    load: async () => (await import("./compile.js")).compileCommand,
+  },
+  diff: {
+    command: "diff [old] [new]",
+    describe: "Report what deploying new specs does to flows running the old version",
+    load: async () => (await import("./diff.js")).diffCommand,
+  },
+  graph: {
+    command: "graph <file>",
+    describe: "Draw a machine as a Mermaid or Graphviz (dot) diagram",
+    load: async () => (await import("./graph.js")).graphCommand,
+  },
+  flows: {
+    command: "flows <command>",
+    describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate)",
+    load: async () => (await import("./flows/flows.js")).flowsCommand,
+  },
 };
 
 /**

@@ -22,22 +22,40 @@ export function diffContextFields(pair: MachinePair): Diagnostic[] {
     if (!before.properties.has(field)) {
       if (required) {
         diagnostics.push(
-          report("FSM611", [contextFieldPlace(pair.after.ast, field)], near, `context field '${field}' is new in ${v.after}, with no default and not optional: a start sent as the callers of ${v.before} send it lacks it and is refused, and no flow of ${v.before} can move to ${v.after} without it`),
+          report(
+            "FSM611",
+            [contextFieldPlace(pair.after.ast, field)],
+            near,
+            `context field '${field}' is new in ${v.after}, with no default and not optional: a start sent as the callers of ${v.before} send it lacks it and is refused, and no flow of ${v.before} can move to ${v.after} without it`,
+          ),
         );
       }
       continue;
     }
     const narrowed = narrowing(before.properties.get(field), schema);
     if (narrowed) {
-      const change = narrowed.kind === "values-removed" ? `no longer accepts ${narrowed.values.map((value) => JSON.stringify(value)).join(", ")}` : `changed type from ${narrowed.from} to ${narrowed.to}`;
+      const change =
+        narrowed.kind === "values-removed"
+          ? `no longer accepts ${narrowed.values.map((value) => JSON.stringify(value)).join(", ")}`
+          : `changed type from ${narrowed.from} to ${narrowed.to}`;
       diagnostics.push(
-        report("FSM612", [contextFieldPlace(pair.after.ast, field, "type")], near, `context field '${field}' ${change} in ${v.after}: a value a flow of ${v.before} holds, or a start sent as ${v.before} allowed, may not fit it`),
+        report(
+          "FSM612",
+          [contextFieldPlace(pair.after.ast, field, "type")],
+          near,
+          `context field '${field}' ${change} in ${v.after}: a value a flow of ${v.before} holds, or a start sent as ${v.before} allowed, may not fit it`,
+        ),
       );
     }
     if (required && !before.required.has(field)) {
       const was = pair.before.definition.contextDefaults.has(field) ? `had a default in ${v.before}` : `was optional in ${v.before}`;
       diagnostics.push(
-        report("FSM611", [contextFieldPlace(pair.after.ast, field)], near, `context field '${field}' is required in ${v.after} but ${was}: a start sent without it, as ${v.before} allowed, is refused`),
+        report(
+          "FSM611",
+          [contextFieldPlace(pair.after.ast, field)],
+          near,
+          `context field '${field}' is required in ${v.after} but ${was}: a start sent without it, as ${v.before} allowed, is refused`,
+        ),
       );
     }
   }

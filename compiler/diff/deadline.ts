@@ -18,13 +18,23 @@ export function diffDeadline(pair: MachinePair): Diagnostic[] {
   const was = `${normaliseDuration(before.ms)} -> ${before.target}`;
   if (!after) {
     return [
-      report("FSM609", [deadlinePlace(pair.before.ast)], machinePlace(pair.after.ast), `the deadline (${was}) of ${v.before} is gone in ${v.after}: flows of ${v.before} still have it armed, and go to '${before.target}' when it fires`),
+      report(
+        "FSM609",
+        [deadlinePlace(pair.before.ast)],
+        machinePlace(pair.after.ast),
+        `the deadline (${was}) of ${v.before} is gone in ${v.after}: flows of ${v.before} still have it armed, and go to '${before.target}' when it fires`,
+      ),
     ];
   }
   if (after.ms === before.ms && after.target === before.target) return [];
   const part = after.ms !== before.ms ? "duration" : "target";
   const now = `${normaliseDuration(after.ms)} -> ${after.target}`;
   return [
-    report("FSM609", [deadlinePlace(pair.after.ast, part)], machinePlace(pair.after.ast), `the deadline changed from ${was} to ${now} in ${v.after}: flows of ${v.before} keep ${was}, armed when they started`),
+    report(
+      "FSM609",
+      [deadlinePlace(pair.after.ast, part)],
+      machinePlace(pair.after.ast),
+      `the deadline changed from ${was} to ${now} in ${v.after}: flows of ${v.before} keep ${was}, armed when they started`,
+    ),
   ];
 }

@@ -54,7 +54,7 @@ function entries(value: unknown, path: string): [string, unknown][] {
 }
 
 function member(record: Data, key: string, path: string): unknown {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : fail(`${path}.${key}`, "present");
+  return Object.hasOwn(record, key) ? record[key] : fail(`${path}.${key}`, "present");
 }
 
 function text(value: unknown, path: string): string {
@@ -112,12 +112,17 @@ export function definitionView(data: unknown): DefinitionView {
   let deadline: DefinitionView["deadline"];
   if (deadlineData !== undefined) {
     if (!isRecord(deadlineData)) fail("deadline", "a deadline");
-    deadline = { ms: count(member(deadlineData, "ms", "deadline"), "deadline.ms"), target: text(member(deadlineData, "target", "deadline"), "deadline.target") };
+    deadline = {
+      ms: count(member(deadlineData, "ms", "deadline"), "deadline.ms"),
+      target: text(member(deadlineData, "target", "deadline"), "deadline.target"),
+    };
   }
   const schemas = member(data, "schemas", "definition");
   if (!isRecord(schemas)) fail("schemas", "an object");
   const events = new Map(
-    entries(member(schemas, "events", "schemas"), "schemas.events").map(([name, schema]) => [name, objectSchema(schema, `schemas.events.${name}`, "type")] as const),
+    entries(member(schemas, "events", "schemas"), "schemas.events").map(
+      ([name, schema]) => [name, objectSchema(schema, `schemas.events.${name}`, "type")] as const,
+    ),
   );
   return {
     name: text(member(data, "name", "definition"), "name"),

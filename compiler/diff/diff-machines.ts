@@ -43,7 +43,12 @@ export function diffMachines(before: readonly DiffMachine[], after: readonly Req
     // A warning: the machine's flows finish on their version; what they need is that version kept deployed.
     const version = `version ${old.definition.version}`;
     diagnostics.push(
-      report("FSM603", [old.ast && machinePlace(old.ast)], nowhere, `machine '${name}' (${version}) is not in the new specs: its running flows finish on ${version}, so keep its definition and handlers deployed until they have ended`),
+      report(
+        "FSM603",
+        [old.ast && machinePlace(old.ast)],
+        nowhere,
+        `machine '${name}' (${version}) is not in the new specs: its running flows finish on ${version}, so keep its definition and handlers deployed until they have ended`,
+      ),
     );
   }
   return sortDiagnostics(diagnostics);

@@ -29,19 +29,47 @@ function diffPayload(pair: MachinePair, event: string, before: ObjectSchemaView,
   for (const [field, schema] of after.properties) {
     if (!before.properties.has(field)) {
       if (after.required.has(field)) {
-        diagnostics.push(report("FSM606", inAfter(field), near, `event '${event}' requires a new field '${field}' in ${v.after}: a '${event}' sent without it, as the senders of ${v.before} send it, is refused`));
+        diagnostics.push(
+          report(
+            "FSM606",
+            inAfter(field),
+            near,
+            `event '${event}' requires a new field '${field}' in ${v.after}: a '${event}' sent without it, as the senders of ${v.before} send it, is refused`,
+          ),
+        );
       }
       continue;
     }
     const narrowed = narrowing(before.properties.get(field), schema);
     if (narrowed?.kind === "values-removed") {
       const values = narrowed.values.map((value) => JSON.stringify(value)).join(", ");
-      diagnostics.push(report("FSM607", inAfter(field, "type"), near, `field '${field}' of event '${event}' no longer accepts ${values} in ${v.after}: a '${event}' with ${narrowed.values.length === 1 ? "it" : "one of them"}, which ${v.before} accepted, is refused`));
+      diagnostics.push(
+        report(
+          "FSM607",
+          inAfter(field, "type"),
+          near,
+          `field '${field}' of event '${event}' no longer accepts ${values} in ${v.after}: a '${event}' with ${narrowed.values.length === 1 ? "it" : "one of them"}, which ${v.before} accepted, is refused`,
+        ),
+      );
     } else if (narrowed) {
-      diagnostics.push(report("FSM607", inAfter(field, "type"), near, `field '${field}' of event '${event}' changed type from ${narrowed.from} to ${narrowed.to} in ${v.after}: a '${event}' that ${v.before} accepted may be refused`));
+      diagnostics.push(
+        report(
+          "FSM607",
+          inAfter(field, "type"),
+          near,
+          `field '${field}' of event '${event}' changed type from ${narrowed.from} to ${narrowed.to} in ${v.after}: a '${event}' that ${v.before} accepted may be refused`,
+        ),
+      );
     }
     if (after.required.has(field) && !before.required.has(field)) {
-      diagnostics.push(report("FSM606", inAfter(field), near, `field '${field}' of event '${event}' is required in ${v.after} but was optional in ${v.before}: a '${event}' sent without it, as ${v.before} allowed, is refused`));
+      diagnostics.push(
+        report(
+          "FSM606",
+          inAfter(field),
+          near,
+          `field '${field}' of event '${event}' is required in ${v.after} but was optional in ${v.before}: a '${event}' sent without it, as ${v.before} allowed, is refused`,
+        ),
+      );
     }
   }
   if (!after.closed) return diagnostics;
@@ -49,9 +77,23 @@ function diffPayload(pair: MachinePair, event: string, before: ObjectSchemaView,
     if (after.properties.has(field)) continue;
     const places = [eventFieldPlace(pair.before.ast, event, field)];
     if (before.required.has(field)) {
-      diagnostics.push(report("FSM606", places, near, `field '${field}' of event '${event}' is gone in ${v.after}, which refuses unknown fields: every '${event}' sent with it, as ${v.before} requires, is refused`));
+      diagnostics.push(
+        report(
+          "FSM606",
+          places,
+          near,
+          `field '${field}' of event '${event}' is gone in ${v.after}, which refuses unknown fields: every '${event}' sent with it, as ${v.before} requires, is refused`,
+        ),
+      );
     } else {
-      diagnostics.push(report("FSM607", places, near, `field '${field}' of event '${event}' is gone in ${v.after}, which refuses unknown fields: a '${event}' sent with it, as ${v.before} allowed, is refused`));
+      diagnostics.push(
+        report(
+          "FSM607",
+          places,
+          near,
+          `field '${field}' of event '${event}' is gone in ${v.after}, which refuses unknown fields: a '${event}' sent with it, as ${v.before} allowed, is refused`,
+        ),
+      );
     }
   }
   return diagnostics;

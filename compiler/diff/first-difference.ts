@@ -37,8 +37,8 @@ function difference(a: unknown, b: unknown, path: string): string | undefined {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort(keyOrder(path));
     for (const key of keys) {
       if (path === "" && notCompared.has(key)) continue;
-      const inA = Object.prototype.hasOwnProperty.call(a, key);
-      const inB = Object.prototype.hasOwnProperty.call(b, key);
+      const inA = Object.hasOwn(a, key);
+      const inB = Object.hasOwn(b, key);
       if (inA !== inB) return keyPath(path, key);
       const found = difference(a[key], b[key], keyPath(path, key));
       if (found !== undefined) return found;

@@ -41,5 +41,7 @@ export function movedTo(pair: MachinePair, state: string): string | undefined {
 /** `version 2` and `version 3`, the way every message names the two sides; `the old version 2` and `the new version 2` when the version was not raised (FSM601). */
 export function versions(pair: MachinePair): { before: string; after: string } {
   const [before, after] = [pair.before.definition.version, pair.after.definition.version];
-  return before === after ? { before: `the old version ${before}`, after: `the new version ${after}` } : { before: `version ${before}`, after: `version ${after}` };
+  return before === after
+    ? { before: `the old version ${before}`, after: `the new version ${after}` }
+    : { before: `version ${before}`, after: `version ${after}` };
 }

@@ -44,9 +44,7 @@ export function contextFieldPlace(machine: MachineAst | undefined, field: string
 
 /** The duration of the first `after` clause of `state` that makes up the timer of `ms` milliseconds. */
 export function timerPlace(machine: MachineAst | undefined, state: string, ms: number): Place | undefined {
-  const clause = machine?.states
-    .find((s) => s.name.text === state)
-    ?.clauses.find((c) => c.trigger.kind === "after" && c.trigger.duration.ms === ms);
+  const clause = machine?.states.find((s) => s.name.text === state)?.clauses.find((c) => c.trigger.kind === "after" && c.trigger.duration.ms === ms);
   return machine && clause?.trigger.kind === "after" ? at(machine, clause.trigger.duration.range) : undefined;
 }
 

@@ -25,13 +25,23 @@ export function diffTimers(pair: MachinePair): Diagnostic[] {
       // One timer out and one in: the same timer, re-timed.
       const [from, to] = [normaliseDuration(was.ms), normaliseDuration(now.ms)];
       diagnostics.push(
-        report("FSM608", [timerPlace(pair.after.ast, state, now.ms)], near, `the timer of state '${state}' changed from ${from} to ${to} in ${v.after}: flows of ${v.before} already in '${state}' fire ${was.id} after ${from}, and need ${v.before} deployed to apply it`),
+        report(
+          "FSM608",
+          [timerPlace(pair.after.ast, state, now.ms)],
+          near,
+          `the timer of state '${state}' changed from ${from} to ${to} in ${v.after}: flows of ${v.before} already in '${state}' fire ${was.id} after ${from}, and need ${v.before} deployed to apply it`,
+        ),
       );
       continue;
     }
     for (const timer of gone) {
       diagnostics.push(
-        report("FSM608", [timerPlace(pair.before.ast, state, timer.ms)], near, `timer ${timer.id} of ${v.before} is gone in ${v.after}: flows of ${v.before} already in '${state}' still fire it, and need ${v.before} deployed to apply it`),
+        report(
+          "FSM608",
+          [timerPlace(pair.before.ast, state, timer.ms)],
+          near,
+          `timer ${timer.id} of ${v.before} is gone in ${v.after}: flows of ${v.before} already in '${state}' still fire it, and need ${v.before} deployed to apply it`,
+        ),
       );
     }
   }

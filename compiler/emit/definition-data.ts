@@ -100,9 +100,7 @@ function definitionFields(machine: MachineAst, handlers: MachineHandlers): DataR
       ]),
     ),
     on: byEvent(machine.anyOns),
-    ...(deadline
-      ? { deadline: { ms: deadline.duration.ms, target: deadline.target.text, actions: deadline.actions.map((a) => a.text) } }
-      : {}),
+    ...(deadline ? { deadline: { ms: deadline.duration.ms, target: deadline.target.text, actions: deadline.actions.map((a) => a.text) } } : {}),
     contextDefaults: recordOf(fields.flatMap((f) => (f.default ? [[f.name.text, literalValue(f.default)] as const] : []))),
     schemas: {
       events: recordOf(

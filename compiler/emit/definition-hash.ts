@@ -11,5 +11,8 @@ import type { DataRecord } from "./record.js";
  * so the algorithm is written twice, and a test holds every generated module to the runtime's result.
  */
 export function contentHash(data: DataRecord): string {
-  return createHash("sha256").update(canonicalize(data) ?? "").digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(canonicalize(data) ?? "")
+    .digest("hex")
+    .slice(0, 16);
 }

@@ -3,11 +3,7 @@ import type { ClauseAst, GuardExprAst, MachineAst } from "../../grammar/ast.js";
 import { normaliseDuration } from "./duration.js";
 
 /** What makes a handler run: a declared event, a state's timer, the deadline, or the flow's start. */
-export type Trigger =
-  | { kind: "start" }
-  | { kind: "event"; event: string }
-  | { kind: "timer"; state: string }
-  | { kind: "deadline" };
+export type Trigger = { kind: "start" } | { kind: "event"; event: string } | { kind: "timer"; state: string } | { kind: "deadline" };
 
 export interface HandlerReach {
   /** Distinct triggers, in a stable order: start, events in declaration order, timers by state, deadline. */
@@ -41,8 +37,7 @@ function clauseTrigger(clause: ClauseAst, state: string | undefined): Trigger {
 
 function clauseUse(clause: ClauseAst, state: string | undefined): string {
   const where = state === undefined ? "any state" : `\`${state}\``;
-  const trigger =
-    clause.trigger.kind === "event" ? `on \`${clause.trigger.event.text}\`` : `after ${normaliseDuration(clause.trigger.duration.ms)}`;
+  const trigger = clause.trigger.kind === "event" ? `on \`${clause.trigger.event.text}\`` : `after ${normaliseDuration(clause.trigger.duration.ms)}`;
   return `${where}: ${trigger}`;
 }
 
@@ -122,10 +117,8 @@ export function machineHandlers(machine: MachineAst): MachineHandlers {
   }
   for (const state of machine.states) {
     const name = state.name.text;
-    for (const list of state.entries)
-      for (const a of list.actions) reach("actions", a.text, entryTriggers.get(name) ?? [], `\`${name}\`: entry`);
-    for (const list of state.exits)
-      for (const a of list.actions) reach("actions", a.text, exitTriggers.get(name) ?? [], `\`${name}\`: exit`);
+    for (const list of state.entries) for (const a of list.actions) reach("actions", a.text, entryTriggers.get(name) ?? [], `\`${name}\`: entry`);
+    for (const list of state.exits) for (const a of list.actions) reach("actions", a.text, exitTriggers.get(name) ?? [], `\`${name}\`: exit`);
   }
 
   const finish = (kind: "guards" | "actions") =>

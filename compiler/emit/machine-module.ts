@@ -49,7 +49,6 @@ function fieldProperty(field: FieldAst, options: { readonly: boolean; optional: 
   };
 }
 
-
 function typeAlias(name: string, layout: string, doc: string): WriterFunction {
   return statement(`export type ${name} =${layout};`, doc);
 }

@@ -61,7 +61,7 @@ function packageJson(modules: readonly EmittedFile[], options: PackageOptions): 
     sideEffects: false,
     peerDependencies: { "@fsmc/runtime": options.runtimeRange },
   };
-  return JSON.stringify(json, null, 2) + "\n";
+  return `${JSON.stringify(json, null, 2)}\n`;
 }
 
 function readme(machines: readonly MachineAst[], options: PackageOptions): string {

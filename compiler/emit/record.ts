@@ -16,5 +16,5 @@ export function recordOf<T>(entries: Iterable<readonly [string, T]>): DataRecord
 
 /** Returns the own entry of `record` at `key`, ignoring anything inherited. */
 export function ownEntry<T>(record: DataRecord<T>, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }

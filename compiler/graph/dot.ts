@@ -32,7 +32,9 @@ export function renderDot(machine: MachineAst): string {
     `  ${start} [shape=point, width=0.2, label=""];`,
   ];
   for (const state of graph.states) {
-    const extra = [state.entry.length > 0 ? `entry / ${state.entry.join(", ")}` : "", state.exit.length > 0 ? `exit / ${state.exit.join(", ")}` : ""].filter(Boolean);
+    const extra = [state.entry.length > 0 ? `entry / ${state.entry.join(", ")}` : "", state.exit.length > 0 ? `exit / ${state.exit.join(", ")}` : ""].filter(
+      Boolean,
+    );
     const label = [state.name, ...extra].join("\n");
     const shape = state.final ? ", peripheries=2" : "";
     lines.push(`  ${quoted(state.name)} [label=${quoted(label)}${shape}];`);
@@ -44,5 +46,5 @@ export function renderDot(machine: MachineAst): string {
     lines.push(`  ${from} -> ${quoted(edge.to)} [label=${quoted(edge.label)}${edgeStyle[edge.kind]}];`);
   }
   lines.push("}");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

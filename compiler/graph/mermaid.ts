@@ -61,5 +61,5 @@ export function renderMermaid(machine: MachineAst): string {
     lines.push("  end note");
   }
   if (fromAny) lines.push("  classDef anyState stroke-dasharray: 5 5");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

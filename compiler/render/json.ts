@@ -34,5 +34,5 @@ export function jsonReport(diagnostics: readonly Diagnostic[], fileCount: number
 }
 
 export function renderJson(diagnostics: readonly Diagnostic[], fileCount: number): string {
-  return JSON.stringify(jsonReport(diagnostics, fileCount), null, 2) + "\n";
+  return `${JSON.stringify(jsonReport(diagnostics, fileCount), null, 2)}\n`;
 }

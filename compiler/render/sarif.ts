@@ -8,7 +8,6 @@ import { fsmcManifest } from "../package-version.js";
 
 export const sarifSchemaUri = "https://json.schemastore.org/sarif-2.1.0.json";
 
-
 export interface SarifRegion {
   startLine: number;
   startColumn: number;
@@ -88,7 +87,7 @@ export function sarifLog(diagnostics: readonly Diagnostic[], root: string = proc
 }
 
 export function renderSarif(diagnostics: readonly Diagnostic[], root: string = process.cwd()): string {
-  return JSON.stringify(sarifLog(diagnostics, root), null, 2) + "\n";
+  return `${JSON.stringify(sarifLog(diagnostics, root), null, 2)}\n`;
 }
 
 function sarifResult(d: Diagnostic, root: string): SarifResult {

@@ -22,7 +22,7 @@ export function renderText(diagnostics: readonly Diagnostic[], sources: readonly
     if (text !== undefined) out.push(...excerpt(text, d));
   }
   out.push(summaryLine(diagnostics, fileCount));
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 /** `2 errors, 1 warning in 3 files`; `no problems in 1 file` when clean. */
@@ -66,7 +66,7 @@ function excerpt(text: string, d: Diagnostic): string[] {
   // Tabs stay tabs in the padding so the caret sits under the same column as the text above it.
   const padding = Array.from(text.slice(from, caretStart), (ch) => (ch === "\t" ? "\t" : " ")).join("");
   const underlineLength = Array.from(text.slice(caretStart, caretEnd)).length;
-  const underline = "^" + "~".repeat(Math.max(0, underlineLength - 1));
+  const underline = `^${"~".repeat(Math.max(0, underlineLength - 1))}`;
   return [prefix + shown + suffix, " ".repeat(prefix.length) + padding + underline];
 }
 

@@ -72,7 +72,11 @@ function isCluster(redis: TimerRedis): boolean {
  * nodes, so each goes on its own. Each result is the reply or that shard's error; a connection
  * failure rejects the whole call.
  */
-async function perShard<T>(redis: TimerRedis, calls: readonly ((target: TimerPipeline | TimerCommands) => unknown)[], parse: (reply: unknown) => T): Promise<(T | Error)[]> {
+async function perShard<T>(
+  redis: TimerRedis,
+  calls: readonly ((target: TimerPipeline | TimerCommands) => unknown)[],
+  parse: (reply: unknown) => T,
+): Promise<(T | Error)[]> {
   if (isCluster(redis)) {
     const settled = await Promise.allSettled(calls.map((call) => call(commands(redis)) as Promise<unknown>));
     return settled.map((s) => (s.status === "fulfilled" ? parse(s.value) : s.reason instanceof Error ? s.reason : new Error(String(s.reason))));
@@ -86,12 +90,24 @@ async function perShard<T>(redis: TimerRedis, calls: readonly ((target: TimerPip
 
 /** Claims from several shards in one round trip; per shard, its claim or its error. */
 export function claimTimersMany(redis: TimerRedis, keys: readonly string[], leaseMs: number, batch: number): Promise<(ClaimReply | Error)[]> {
-  return perShard(redis, keys.map((key) => (target: TimerPipeline | TimerCommands) => target.fsmTimersClaim(key, leaseMs, batch)), (reply) => parseClaim(reply as (number | string)[]));
+  return perShard(
+    redis,
+    keys.map((key) => (target: TimerPipeline | TimerCommands) => target.fsmTimersClaim(key, leaseMs, batch)),
+    (reply) => parseClaim(reply as (number | string)[]),
+  );
 }
 
 /** Acks members of several shards in one round trip; per shard, how many were still there, or its error. */
 export function ackTimersMany(redis: TimerRedis, batches: readonly { key: string; members: readonly string[] }[]): Promise<(number | Error)[]> {
-  return perShard(redis, batches.map(({ key, members }) => (target: TimerPipeline | TimerCommands) => target.fsmTimersAck(key, ...members)), Number);
+  return perShard(
+    redis,
+    batches.map(
+      ({ key, members }) =>
+        (target: TimerPipeline | TimerCommands) =>
+          target.fsmTimersAck(key, ...members),
+    ),
+    Number,
+  );
 }
 
 /** Removes members from one shard; returns how many were still there. */

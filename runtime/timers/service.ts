@@ -108,7 +108,12 @@ export class TimerService {
   private async claim(refs: readonly TimerShardRef[]): Promise<void> {
     let replies;
     try {
-      replies = await claimTimersMany(this.redis, refs.map((ref) => ref.key), this.leaseMs, this.batch);
+      replies = await claimTimersMany(
+        this.redis,
+        refs.map((ref) => ref.key),
+        this.leaseMs,
+        this.batch,
+      );
       this.failures = 0;
     } catch (error) {
       // Redis away: keep polling with backoff; ioredis reconnects by itself.

@@ -97,7 +97,11 @@ export class TimerStore {
   async arm(machine: string, flowId: string, entry: string, timers: TimerSpec[]): Promise<ArmedTimer[]> {
     const planned = this.plan(machine, flowId, entry, timers);
     if (planned.length === 0) return [];
-    const dues = await armTimers(this.redis, planned[0]!.key, timers.map((spec, i) => ({ member: planned[i]!.member, ms: Math.round(spec.ms) })));
+    const dues = await armTimers(
+      this.redis,
+      planned[0]!.key,
+      timers.map((spec, i) => ({ member: planned[i]!.member, ms: Math.round(spec.ms) })),
+    );
     return planned.map((timer, i) => ({ ...timer, due: dues[i]! }));
   }
 

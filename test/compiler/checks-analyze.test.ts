@@ -10,7 +10,10 @@ const example = readFileSync(new URL("../fixtures/checks/dsl-example.fsm", impor
 test("the complete example of the language reference has no diagnostics", () => {
   const { files, diagnostics } = analyze([{ path: "inbound-call.fsm", text: example }]);
   assert.equal(diagnostics, []);
-  assert.equal(files.map((f) => f.machines.map((m) => m.name.text)), [["InboundCall"]]);
+  assert.equal(
+    files.map((f) => f.machines.map((m) => m.name.text)),
+    [["InboundCall"]],
+  );
 });
 
 test("diagnostics of several files come sorted by file, then position", () => {
@@ -46,7 +49,10 @@ test("a machine with a syntax error gets the checks of what is written, not of w
   const codes = check([{ path: "call.fsm", text }]).map((d) => d.code);
   assert.ok(codes.includes("FSM001"), codes.join());
   assert.ok(codes.includes("FSM301"), codes.join());
-  assert.equal(codes.filter((c) => ["FSM102", "FSM107", "FSM203", "FSM401"].includes(c)), []);
+  assert.equal(
+    codes.filter((c) => ["FSM102", "FSM107", "FSM203", "FSM401"].includes(c)),
+    [],
+  );
 });
 
 test("the same machine without the syntax error does get its usage warning", () => {
@@ -60,7 +66,10 @@ test("the same machine without the syntax error does get its usage warning", () 
   final state Ended
 }
 `;
-  assert.equal(check([{ path: "call.fsm", text }]).map((d) => d.code), ["FSM401"]);
+  assert.equal(
+    check([{ path: "call.fsm", text }]).map((d) => d.code),
+    ["FSM401"],
+  );
 });
 
 test("an empty source has no diagnostics and no machines", () => {

@@ -4,7 +4,11 @@ import * as assert from "uvu/assert";
 
 import { assertClean, assertNoReport, assertReports, diagnosticsWithCode } from "../support/checked-spec.js";
 
-function spec({ routing = "on Bridged [isFree] -> Connected\n    on Bridged [else] -> Ended", anyOn = "on Hangup -> Ended", timers = "after 45s -> Ended" } = {}): string {
+function spec({
+  routing = "on Bridged [isFree] -> Connected\n    on Bridged [else] -> Ended",
+  anyOn = "on Hangup -> Ended",
+  timers = "after 45s -> Ended",
+} = {}): string {
   return `machine Call {
   event Bridged
   event Hangup
@@ -28,13 +32,21 @@ test("the clean machine the determinism specs start from has no diagnostics", ()
 
 test("FSM301: a clause after an unguarded clause for the same event is reported at its event name", () => {
   assertReports(spec({ routing: "on Bridged -> Connected\n    on Bridged [isFree] -> Ended" }), {
-    code: "FSM301", severity: "error", at: "Bridged", occurrence: 2, mentions: ["'on Bridged'", "state 'Routing'", "never be taken", "unguarded", "7:5"],
+    code: "FSM301",
+    severity: "error",
+    at: "Bridged",
+    occurrence: 2,
+    mentions: ["'on Bridged'", "state 'Routing'", "never be taken", "unguarded", "7:5"],
   });
 });
 
 test("FSM301: a clause after an [else] for the same event is reported", () => {
   const found = assertReports(spec({ routing: "on Bridged [isFree] -> Connected\n    on Bridged [else] -> Ended\n    on Bridged -> Connected" }), {
-    code: "FSM301", severity: "error", at: "Bridged", occurrence: 3, mentions: ["[else]"],
+    code: "FSM301",
+    severity: "error",
+    at: "Bridged",
+    occurrence: 3,
+    mentions: ["[else]"],
   });
   assert.ok(found.message.includes("8:5"), found.message);
 });
@@ -45,7 +57,10 @@ test("FSM301: clauses for different events do not compete", () => {
 
 test("FSM301: a second unguarded timer of the same duration is reported at its duration", () => {
   assertReports(spec({ timers: "after 45s -> Ended\n    after 45000ms -> Connected" }), {
-    code: "FSM301", severity: "error", at: "45000ms", mentions: ["'after 45000ms'", "never be taken"],
+    code: "FSM301",
+    severity: "error",
+    at: "45000ms",
+    mentions: ["'after 45000ms'", "never be taken"],
   });
 });
 
@@ -55,7 +70,11 @@ test("FSM301: timers of different durations do not compete", () => {
 
 test("FSM301: machine-level clauses compete among themselves", () => {
   assertReports(spec({ anyOn: "on Hangup -> Ended\n  on Hangup -> Connected" }), {
-    code: "FSM301", severity: "error", at: "Hangup", occurrence: 2, mentions: ["machine level"],
+    code: "FSM301",
+    severity: "error",
+    at: "Hangup",
+    occurrence: 2,
+    mentions: ["machine level"],
   });
 });
 
@@ -66,18 +85,28 @@ test("FSM302: an [else] that is not the last clause for its event is reported at
 
 test("FSM302: an [else] with no guarded clause before it is reported", () => {
   assertReports(spec({ routing: "on Bridged [else] -> Connected" }), {
-    code: "FSM302", severity: "error", at: "else", mentions: ["no guarded", "'on Bridged'"],
+    code: "FSM302",
+    severity: "error",
+    at: "else",
+    mentions: ["no guarded", "'on Bridged'"],
   });
 });
 
 test("FSM302: an [else] for another event does not count as following the guarded clause", () => {
   const text = spec({ routing: "on Bridged [isFree] -> Connected\n    on Hangup [else] -> Ended\n    on Bridged [else] -> Ended" });
-  assert.equal(diagnosticsWithCode(text, "FSM302").map((d) => d.message.includes("'on Hangup'")), [true]);
+  assert.equal(
+    diagnosticsWithCode(text, "FSM302").map((d) => d.message.includes("'on Hangup'")),
+    [true],
+  );
 });
 
 test("FSM303: an event whose every clause in a state is guarded, with no [else], is a warning at the last clause's event", () => {
   assertReports(spec({ routing: "on Bridged [isFree] -> Connected\n    on Bridged [isBusy] -> Ended" }), {
-    code: "FSM303", severity: "warning", at: "Bridged", occurrence: 2, mentions: ["'on Bridged'", "state 'Routing'", "[else]"],
+    code: "FSM303",
+    severity: "warning",
+    at: "Bridged",
+    occurrence: 2,
+    mentions: ["'on Bridged'", "state 'Routing'", "[else]"],
   });
 });
 

@@ -39,7 +39,10 @@ test("FSM501: a machine whose module would be the index is reported", () => {
 
 test("FSM501: a machine named like a runtime type its module imports is reported at the name", () => {
   assertReports(machine("MachineDefinition"), {
-    code: "FSM501", severity: "error", at: "MachineDefinition", mentions: ["would declare MachineDefinition", "its definition", "runtime type", "rename the machine"],
+    code: "FSM501",
+    severity: "error",
+    at: "MachineDefinition",
+    mentions: ["would declare MachineDefinition", "its definition", "runtime type", "rename the machine"],
   });
 });
 
@@ -48,14 +51,28 @@ test("FSM501: a machine whose event union would be named like a runtime type is 
 });
 
 test("FSM501: an event whose interface would be named like a runtime type is reported at the event", () => {
-  assertReports(machine("Tim", ["er"]), { code: "FSM501", severity: "error", at: "er", occurrence: 0, mentions: ["TimerEvent", "interface of its event 'er'", "rename the event"] });
+  assertReports(machine("Tim", ["er"]), {
+    code: "FSM501",
+    severity: "error",
+    at: "er",
+    occurrence: 0,
+    mentions: ["TimerEvent", "interface of its event 'er'", "rename the event"],
+  });
 });
 
 test("FSM501: an event union one machine exports that another exports for an event is reported at the later machine", () => {
   const text = machine("Call", ["X"]) + machine("CallX");
   assertReports(text, {
-    code: "FSM501", severity: "error", at: "CallX", occurrence: 0,
-    mentions: ["machine 'CallX' would export CallXEvent, its event union", "machine 'Call' already exports as the interface of its event 'X'", "2:9", "index.ts"],
+    code: "FSM501",
+    severity: "error",
+    at: "CallX",
+    occurrence: 0,
+    mentions: [
+      "machine 'CallX' would export CallXEvent, its event union",
+      "machine 'Call' already exports as the interface of its event 'X'",
+      "2:9",
+      "index.ts",
+    ],
   });
 });
 
@@ -92,7 +109,10 @@ test("FSM501: a machine declared twice is FSM101's, not also a generated-name cl
 test("FSM501: compile reports the clash through the check and writes nothing", () => {
   const { files, diagnostics } = compile([{ path: "specs/call.fsm", text: machine("Abc") + machine("ABC") }]);
   assert.equal(files, []);
-  assert.equal(diagnostics.map((d: Diagnostic) => [d.code, d.range.start.line, d.range.start.column]), [[emitErrorCode, 8, 9]]);
+  assert.equal(
+    diagnostics.map((d: Diagnostic) => [d.code, d.range.start.line, d.range.start.column]),
+    [[emitErrorCode, 8, 9]],
+  );
 });
 
 test.run();

@@ -28,7 +28,11 @@ test("the clean machine the liveness specs start from has no diagnostics", () =>
 
 test("FSM203: a reachable state without a timer in a machine without a deadline is a warning at the state's name", () => {
   assertReports(spec({ talking: "" }), {
-    code: "FSM203", severity: "warning", at: "Talking", occurrence: 1, mentions: ["'Talking'", "no timer", "no deadline", "'after'"],
+    code: "FSM203",
+    severity: "warning",
+    at: "Talking",
+    occurrence: 1,
+    mentions: ["'Talking'", "no timer", "no deadline", "'after'"],
   });
 });
 
@@ -42,7 +46,10 @@ test("FSM203: a timer with an internal transition still counts as a timer", () =
 
 test("FSM203: one warning per state without a timer", () => {
   const text = spec({ talking: "on Answered -> Holding" }).replace("final state Ended", "state Holding { on Hangup -> Ended }\n  final state Ended");
-  assert.equal(diagnosticsWithCode(text, "FSM203").map((d) => d.message.split("'")[1]), ["Talking", "Holding"]);
+  assert.equal(
+    diagnosticsWithCode(text, "FSM203").map((d) => d.message.split("'")[1]),
+    ["Talking", "Holding"],
+  );
 });
 
 test("FSM203: an unreachable state is left to FSM201", () => {

@@ -28,7 +28,11 @@ test("the clean machine the migration specs start from has no diagnostics", () =
 
 test("FSM701: a block from the machine's own version is reported at the version number", () => {
   assertReports(spec({ from: "3" }), {
-    code: "FSM701", severity: "error", at: "3", occurrence: 1, mentions: ["'migrate from 3'", "older", "is version 3"],
+    code: "FSM701",
+    severity: "error",
+    at: "3",
+    occurrence: 1,
+    mentions: ["'migrate from 3'", "older", "is version 3"],
   });
 });
 
@@ -38,7 +42,10 @@ test("FSM701: a block from a later version is reported", () => {
 
 test("FSM701: a machine without 'version' is version 1, so no block can migrate to it", () => {
   assertReports(spec({ version: "", from: "1" }), {
-    code: "FSM701", severity: "error", at: "1", mentions: ["has no 'version'", "version 1"],
+    code: "FSM701",
+    severity: "error",
+    at: "1",
+    mentions: ["has no 'version'", "version 1"],
   });
 });
 
@@ -48,7 +55,11 @@ test("FSM701: a block from any lower version is fine", () => {
 
 test("FSM702: a second block from the same version is reported at its version, citing the first block", () => {
   assertReports(spec({ extra: "\n  migrate from 2 {}" }), {
-    code: "FSM702", severity: "error", at: "2", occurrence: 1, mentions: ["already has 'migrate from 2'", "(at 3:3)", "merge"],
+    code: "FSM702",
+    severity: "error",
+    at: "2",
+    occurrence: 1,
+    mentions: ["already has 'migrate from 2'", "(at 3:3)", "merge"],
   });
 });
 
@@ -58,7 +69,10 @@ test("FSM702: blocks from different versions are fine", () => {
 
 test("FSM703: a target that is not a state is reported at the target, suggesting the near miss", () => {
   assertReports(spec({ target: "Wating" }), {
-    code: "FSM703", severity: "error", at: "Wating", mentions: ["'migrate from 2'", "'Idle'", "undeclared state 'Wating'", "did you mean 'Waiting'?"],
+    code: "FSM703",
+    severity: "error",
+    at: "Wating",
+    mentions: ["'migrate from 2'", "'Idle'", "undeclared state 'Wating'", "did you mean 'Waiting'?"],
   });
 });
 
@@ -73,7 +87,11 @@ test("FSM703: an old state's name is not judged without the older version: only 
 
 test("FSM704: an old state mapped twice in a block is reported at its second mapping", () => {
   assertReports(spec({ second: "Idle" }), {
-    code: "FSM704", severity: "error", at: "Idle", occurrence: 1, mentions: ["'Idle' is mapped twice in 'migrate from 2'", "(first at 4:5)"],
+    code: "FSM704",
+    severity: "error",
+    at: "Idle",
+    occurrence: 1,
+    mentions: ["'Idle' is mapped twice in 'migrate from 2'", "(first at 4:5)"],
   });
 });
 
@@ -84,7 +102,11 @@ test("FSM704: two old states may move to one state, and one old state may appear
 
 test("FSM113: 'migrate' is a keyword and cannot name a state", () => {
   assertReports(spec({ second: "Dialing", target: "migrate" }).replace("state Ringing", "state migrate").replace("-> Ringing", "-> migrate"), {
-    code: "FSM113", severity: "error", at: "migrate", occurrence: 3, mentions: ["keyword"],
+    code: "FSM113",
+    severity: "error",
+    at: "migrate",
+    occurrence: 3,
+    mentions: ["keyword"],
   });
 });
 
@@ -136,7 +158,10 @@ test("with --previous, the clean version 2 the specs start from has no diagnosti
 
 test("FSM705: an old state the older version does not have is reported at its name, suggesting the near miss", () => {
   assertReportsAgainst(versionTwo({ mappings: "Idle -> Waiting\n    Talkin -> Connected" }), {
-    code: "FSM705", severity: "error", at: "Talkin", mentions: ["'Talkin'", "not a state of version 1 of 'Call'", previousPath, "did you mean 'Talking'?"],
+    code: "FSM705",
+    severity: "error",
+    at: "Talkin",
+    mentions: ["'Talkin'", "not a state of version 1 of 'Call'", previousPath, "did you mean 'Talking'?"],
   });
 });
 
@@ -146,7 +171,10 @@ test("FSM705: without --previous the same block is not judged", () => {
 
 test("FSM706: an old state this version lacks and the block leaves out is a warning at the block's version", () => {
   assertReportsAgainst(versionTwo({ mappings: "Idle -> Waiting" }), {
-    code: "FSM706", severity: "warning", at: "1", mentions: ["'Talking' of version 1", `${previousPath}:8:9`, "finish on version 1", "'Talking -> State'"],
+    code: "FSM706",
+    severity: "warning",
+    at: "1",
+    mentions: ["'Talking' of version 1", `${previousPath}:8:9`, "finish on version 1", "'Talking -> State'"],
   });
 });
 
@@ -158,13 +186,19 @@ test("FSM706: an old state of the same name as a new one needs no mapping, nor d
 
 test("FSM706: each unmapped old state is reported once", () => {
   const found = checkAgainst(versionTwo({ mappings: "" })).filter((d) => d.code === "FSM706");
-  assert.equal(found.map((d) => /state '(\w+)'/.exec(d.message)?.[1]), ["Idle", "Talking"]);
+  assert.equal(
+    found.map((d) => /state '(\w+)'/.exec(d.message)?.[1]),
+    ["Idle", "Talking"],
+  );
 });
 
 test("a block is compared with the --previous machine of its name and version only", () => {
   const versionTwoBefore = versionOne.replace("version 1", "version 2");
   assert.equal(checkAgainst(versionTwo({ mappings: "Nowhere -> Waiting" }), [{ path: previousPath, text: versionTwoBefore }]), []);
-  assert.equal(checkAgainst(versionTwo({ mappings: "Nowhere -> Waiting" }), [{ path: previousPath, text: versionOne.replace("machine Call", "machine Other") }]), []);
+  assert.equal(
+    checkAgainst(versionTwo({ mappings: "Nowhere -> Waiting" }), [{ path: previousPath, text: versionOne.replace("machine Call", "machine Other") }]),
+    [],
+  );
 });
 
 test("several older versions are each compared with their own block", () => {
@@ -196,21 +230,30 @@ test("several older versions are each compared with their own block", () => {
     { path: previousPath, text: versionOne },
     { path: "deployed/call-v2.fsm", text: versionTwoBefore },
   ]);
-  assert.equal(found.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`), ["FSM706 7:16"]);
+  assert.equal(
+    found.map((d) => `${d.code} ${d.range.start.line}:${d.range.start.column}`),
+    ["FSM706 7:16"],
+  );
   assert.ok(found[0]!.message.includes("'Extra' of version 2 (deployed/call-v2.fsm:6:9)"), found[0]!.message);
 });
 
 test("the older spec's errors are reported under its path, its warnings are not", () => {
   const broken = versionOne.replace("on Answer -> Talking", "on Answer -> Talkng").replace("event Hangup", "event Hangup\n  event Unused");
   const found = checkAgainst(versionTwo(), [{ path: previousPath, text: broken }]);
-  assert.equal(found.map((d) => `${d.file} ${d.code}`), [`${previousPath} FSM102`]);
+  assert.equal(
+    found.map((d) => `${d.file} ${d.code}`),
+    [`${previousPath} FSM102`],
+  );
 });
 
 test("an older spec with a syntax error is reported, and no block is compared with it", () => {
   const broken = versionOne.replace("state Talking {", "state Talking { on {");
   const found = checkAgainst(versionTwo({ mappings: "Nowhere -> Waiting" }), [{ path: previousPath, text: broken }]);
   assert.ok(found.length > 0);
-  assert.ok(found.every((d) => d.file === previousPath && d.code === "FSM001"), JSON.stringify(found.map((d) => d.message)));
+  assert.ok(
+    found.every((d) => d.file === previousPath && d.code === "FSM001"),
+    JSON.stringify(found.map((d) => d.message)),
+  );
 });
 
 test.run();

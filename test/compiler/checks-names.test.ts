@@ -81,8 +81,14 @@ test("FSM101: a machine name declared in two files is reported in the second fil
 });
 
 test("FSM101: machines with different names in two files are fine", () => {
-  const found = check([{ path: "a.fsm", text: spec() }, { path: "b.fsm", text: spec().replace("machine Call", "machine Conference") }]);
-  assert.equal(found.map((d) => d.code), []);
+  const found = check([
+    { path: "a.fsm", text: spec() },
+    { path: "b.fsm", text: spec().replace("machine Call", "machine Conference") },
+  ]);
+  assert.equal(
+    found.map((d) => d.code),
+    [],
+  );
 });
 
 test("FSM101: a name used both as a guard and as an action is reported once, at its first use in the second role", () => {
@@ -131,19 +137,24 @@ test("FSM113: an action named with a reserved word is reported", () => {
 
 test("FSM113: an event field named `type` is reported", () => {
   assertReports(spec({ answered: "event Answered { type: string }" }), {
-    code: "FSM113", severity: "error", at: "type", mentions: ["event field 'type'", "event 'Answered'"],
+    code: "FSM113",
+    severity: "error",
+    at: "type",
+    mentions: ["event field 'type'", "event 'Answered'"],
   });
 });
 
 test("FSM113: a context field named `type` is allowed", () => {
-  assertNoReport(spec({ context: "caller: string, type: string = \"inbound\"" }), "FSM113");
+  assertNoReport(spec({ context: 'caller: string, type: string = "inbound"' }), "FSM113");
 });
 
 const inherited = "a member of Object.prototype";
 
 test("FSM114: a context field named like an Object.prototype member is reported at the name, saying why", () => {
   assertReports(spec({ context: "caller: string, constructor: string?" }), {
-    code: "FSM114", severity: "error", at: "constructor",
+    code: "FSM114",
+    severity: "error",
+    at: "constructor",
     mentions: ["context field name 'constructor'", inherited, "every JavaScript object", "inherited member", "runtime's tables"],
   });
 });
@@ -154,7 +165,12 @@ test("FSM114: an event named like an Object.prototype member is reported at its 
 });
 
 test("FSM114: an event field named like an Object.prototype member is reported", () => {
-  assertReports(spec({ answered: "event Answered { valueOf: int }" }), { code: "FSM114", severity: "error", at: "valueOf", mentions: ["event field name 'valueOf'"] });
+  assertReports(spec({ answered: "event Answered { valueOf: int }" }), {
+    code: "FSM114",
+    severity: "error",
+    at: "valueOf",
+    mentions: ["event field name 'valueOf'"],
+  });
 });
 
 test("FSM114: a state named like an Object.prototype member is reported at its declaration", () => {
@@ -199,7 +215,10 @@ test("FSM114: names that only resemble Object.prototype members are clean and co
   assertClean(nearMisses);
   const { files, diagnostics } = compile([{ path: "specs/constructor.fsm", text: nearMisses }]);
   assert.equal(diagnostics, []);
-  assert.equal(files.map((f) => f.path), ["constructor.ts", "index.ts"]);
+  assert.equal(
+    files.map((f) => f.path),
+    ["constructor.ts", "index.ts"],
+  );
   assert.match(files[0]!.text, /constructorName\?: string;/);
   assert.match(files[0]!.text, /ToString: \{/);
 });

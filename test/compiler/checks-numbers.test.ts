@@ -30,7 +30,10 @@ test("the clean machine the number specs start from has no diagnostics", () => {
 
 test("FSM110: a number default too large for a double is reported at the literal, saying it would be Infinity", () => {
   assertReports(spec("rate: number = 1e400"), {
-    code: "FSM110", severity: "error", at: "1e400", mentions: ["default 1e400", "context field 'rate'", "too large", "stored as Infinity"],
+    code: "FSM110",
+    severity: "error",
+    at: "1e400",
+    mentions: ["default 1e400", "context field 'rate'", "too large", "stored as Infinity"],
   });
 });
 
@@ -55,7 +58,10 @@ test("FSM110: a 400-digit int default is reported over the whole literal", () =>
 
 test("FSM110: an int default past Number.MAX_SAFE_INTEGER is reported with the value it would be stored as", () => {
   assertReports(spec("attempts: int = 9007199254740993"), {
-    code: "FSM110", severity: "error", at: "9007199254740993", mentions: ["safe integer range", maxSafe, "stored as 9007199254740992"],
+    code: "FSM110",
+    severity: "error",
+    at: "9007199254740993",
+    mentions: ["safe integer range", maxSafe, "stored as 9007199254740992"],
   });
 });
 
@@ -87,7 +93,10 @@ test("FSM110: an array default is checked item by item, at the offending item", 
 
 test("FSM110: an event field default is checked too, naming the event", () => {
   assertReports(spec("rate: number = 1", { hangup: "cause: string?, code: int = 1e400" }), {
-    code: "FSM110", severity: "error", at: "1e400", mentions: ["field 'code' of event 'Hangup'"],
+    code: "FSM110",
+    severity: "error",
+    at: "1e400",
+    mentions: ["field 'code' of event 'Hangup'"],
   });
 });
 
@@ -111,7 +120,10 @@ test("FSM108: an int default written with a fraction or exponent that is whole i
 test("FSM110: a spec with an unrepresentable default compiles to nothing, instead of failing in the emitter", () => {
   const { files, diagnostics } = compile([{ path: "specs/call.fsm", text: spec("rate: number = 1e400") }]);
   assert.equal(files, []);
-  assert.equal(diagnostics.map((d) => d.code), ["FSM110"]);
+  assert.equal(
+    diagnostics.map((d) => d.code),
+    ["FSM110"],
+  );
 });
 
 test("FSM105: a duration too long to count in milliseconds is reported at the duration", () => {
@@ -125,7 +137,10 @@ test("FSM105: the longest duration that fits in milliseconds is clean", () => {
 
 test("FSM105: a duration in exponent notation is malformed, not an overflow", () => {
   assertReports(spec("rate: number = 1", { timer: "1e400s" }), { code: "FSM105", severity: "error", at: "1e400s", mentions: ["unknown unit 'e'"] });
-  assert.equal(checkText(spec("rate: number = 1", { timer: "1e400s" })).map((d) => d.code), ["FSM105"]);
+  assert.equal(
+    checkText(spec("rate: number = 1", { timer: "1e400s" })).map((d) => d.code),
+    ["FSM105"],
+  );
 });
 
 test.run();

@@ -46,7 +46,10 @@ test("the clean machine the reachability specs start from has no diagnostics", (
 
 test("FSM201: a state nothing leads to is reported at its name", () => {
   assertReports(spec({ states: "state Orphan { after 1s -> Ended }" }), {
-    code: "FSM201", severity: "error", at: "Orphan", mentions: ["'Orphan'", "unreachable", "initial state 'Ringing'"],
+    code: "FSM201",
+    severity: "error",
+    at: "Orphan",
+    mentions: ["'Orphan'", "unreachable", "initial state 'Ringing'"],
   });
 });
 
@@ -62,13 +65,23 @@ test("FSM201: a state reached only by a machine-level `on` is reachable", () => 
 
 test("FSM201: a state reached only from an unreachable state is reported too", () => {
   const text = spec({ states: "state Orphan { after 1s -> Lonely }\n  state Lonely { after 1s -> Ended }" });
-  assert.equal(diagnosticsWithCode(text, "FSM201").map((d) => d.message.split("'")[1]), ["Orphan", "Lonely"]);
+  assert.equal(
+    diagnosticsWithCode(text, "FSM201").map((d) => d.message.split("'")[1]),
+    ["Orphan", "Lonely"],
+  );
 });
 
 test("FSM202: a loop that only the deadline ends is one trap, reported at its first state with the shortest path into it", () => {
   const found = assertReports(spec(trappedHold), {
-    code: "FSM202", severity: "error", at: "Hold", occurrence: 1,
-    mentions: ["states Hold, Music form a trap", "except by the deadline", "Shortest path from the initial state: Ringing -[Answered]-> Greeting -[after 10s]-> Hold."],
+    code: "FSM202",
+    severity: "error",
+    at: "Hold",
+    occurrence: 1,
+    mentions: [
+      "states Hold, Music form a trap",
+      "except by the deadline",
+      "Shortest path from the initial state: Ringing -[Answered]-> Greeting -[after 10s]-> Hold.",
+    ],
   });
   assert.not.ok(found.message.includes("Ended"), found.message);
 });
@@ -87,13 +100,21 @@ test("FSM202: two separate trapped regions give one diagnostic each", () => {
   assert.is(found.length, 2);
   assertDiagnostic(text, found[0]!, { code: "FSM202", severity: "error", at: "Hold", occurrence: 1, mentions: ["states Hold, Music form a trap"] });
   assertDiagnostic(text, found[1]!, {
-    code: "FSM202", severity: "error", at: "Limbo", occurrence: 1, mentions: ["state Limbo is a trap", "Shortest path from the initial state: Ringing -[Done]-> Limbo."],
+    code: "FSM202",
+    severity: "error",
+    at: "Limbo",
+    occurrence: 1,
+    mentions: ["state Limbo is a trap", "Shortest path from the initial state: Ringing -[Done]-> Limbo."],
   });
 });
 
 test("FSM202: a state whose only transition is to itself is a trap", () => {
   assertReports(spec({ ringing: "on Done -> Limbo", states: "state Limbo { on Ping -> Limbo }" }), {
-    code: "FSM202", severity: "error", at: "Limbo", occurrence: 1, mentions: ["state Limbo is a trap", "Ringing -[Done]-> Limbo"],
+    code: "FSM202",
+    severity: "error",
+    at: "Limbo",
+    occurrence: 1,
+    mentions: ["state Limbo is a trap", "Ringing -[Done]-> Limbo"],
   });
 });
 
@@ -104,13 +125,26 @@ test("FSM202: a self-loop with a timer towards a final state is not a trap", () 
 test("FSM202: a trap entered only through a machine-level `on` shows that `on` in its path", () => {
   const text = spec({ members: "event Hangup\n  on Hangup -> Parked", states: "state Parked { on Ping -> Parked }" });
   assertReports(text, {
-    code: "FSM202", severity: "error", at: "Parked", occurrence: 1, mentions: ["state Parked is a trap", "Shortest path from the initial state: Ringing -[Hangup]-> Parked."],
+    code: "FSM202",
+    severity: "error",
+    at: "Parked",
+    occurrence: 1,
+    mentions: ["state Parked is a trap", "Shortest path from the initial state: Ringing -[Hangup]-> Parked."],
   });
 });
 
 test("FSM202: a region is reported once, naming its strongly connected parts in the order flows pass them", () => {
-  const text = spec({ ...trappedHold, hold: "on Done -> Music", states: "state Limbo { }" }).replace("on Ping -> Hold\n", "on Ping -> Hold\n    on Done -> Limbo\n");
-  assertReports(text, { code: "FSM202", severity: "error", at: "Hold", occurrence: 1, mentions: ["states Hold, Music, Limbo form a trap", "{Hold, Music}, {Limbo}"] });
+  const text = spec({ ...trappedHold, hold: "on Done -> Music", states: "state Limbo { }" }).replace(
+    "on Ping -> Hold\n",
+    "on Ping -> Hold\n    on Done -> Limbo\n",
+  );
+  assertReports(text, {
+    code: "FSM202",
+    severity: "error",
+    at: "Hold",
+    occurrence: 1,
+    mentions: ["states Hold, Music, Limbo form a trap", "{Hold, Music}, {Limbo}"],
+  });
 });
 
 test("FSM202: without a deadline the message does not offer the deadline as a way out", () => {
@@ -122,7 +156,10 @@ test("FSM202: without a deadline the message does not offer the deadline as a wa
 
 test("FSM202: an unreachable loop is left to FSM201, not reported as a trap", () => {
   const text = spec({ states: "state Orphan { on Ping -> Orphan }" });
-  assert.equal(checkText(text).map((d) => d.code), ["FSM201"]);
+  assert.equal(
+    checkText(text).map((d) => d.code),
+    ["FSM201"],
+  );
 });
 
 test("FSM202: a trapped initial state is named as part of the trap", () => {
@@ -138,12 +175,18 @@ test("FSM202: a trapped initial state is named as part of the trap", () => {
 
 test("graph checks are skipped when the machine has no initial state (FSM104 says why)", () => {
   const text = spec({ states: "state Orphan { after 1s -> Ended }" }).replace("initial state Ringing", "state Ringing");
-  assert.equal(checkText(text).map((d) => d.code), ["FSM104"]);
+  assert.equal(
+    checkText(text).map((d) => d.code),
+    ["FSM104"],
+  );
 });
 
 test("graph checks are skipped when a transition targets an undeclared state (FSM102 says why)", () => {
   const text = spec({ ...trappedHold, states: "state Orphan { after 1s -> Nowhere }" });
-  assert.equal(checkText(text).map((d) => d.code), ["FSM102"]);
+  assert.equal(
+    checkText(text).map((d) => d.code),
+    ["FSM102"],
+  );
 });
 
 test("graph checks are skipped for a machine with a syntax error, and still run for the intact machine beside it", () => {
@@ -183,8 +226,14 @@ test("a 5,000-state machine whose states all lead to the final state checks clea
 
 test("a 5,000-state trapped cycle is one trap region, found without exhausting the stack", () => {
   const { codes, messages, ms } = timedChecks(chain(5000, { closed: true }).replace("event Back", "event Back\n  event Unused"));
-  assert.equal(codes.filter((c) => c === "FSM202"), ["FSM202"]);
-  assert.ok(messages.some((m) => m.startsWith("states S0, S1, S2") && m.includes("and 4980 more")), messages.join("\n"));
+  assert.equal(
+    codes.filter((c) => c === "FSM202"),
+    ["FSM202"],
+  );
+  assert.ok(
+    messages.some((m) => m.startsWith("states S0, S1, S2") && m.includes("and 4980 more")),
+    messages.join("\n"),
+  );
   assert.ok(ms < 500, `checks took ${ms.toFixed(0)} ms`);
 });
 

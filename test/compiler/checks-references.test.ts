@@ -29,18 +29,29 @@ test("the clean machine the reference specs start from has no diagnostics", () =
 
 test("FSM102: a transition to an undeclared state is reported at the target, suggesting the near miss", () => {
   assertReports(spec({ target: "Conected" }), {
-    code: "FSM102", severity: "error", at: "Conected", mentions: ["undeclared state 'Conected'", "did you mean 'Connected'?"],
+    code: "FSM102",
+    severity: "error",
+    at: "Conected",
+    mentions: ["undeclared state 'Conected'", "did you mean 'Connected'?"],
   });
 });
 
 test("FSM102: a target unlike any state gets no suggestion but says how to fix it", () => {
-  const found = assertReports(spec({ target: "Voicemail" }), { code: "FSM102", severity: "error", at: "Voicemail", mentions: ["'Voicemail'", "declare the state"] });
+  const found = assertReports(spec({ target: "Voicemail" }), {
+    code: "FSM102",
+    severity: "error",
+    at: "Voicemail",
+    mentions: ["'Voicemail'", "declare the state"],
+  });
   assert.not.ok(found.message.includes("did you mean"), found.message);
 });
 
 test("FSM102: a deadline targeting an undeclared state is reported", () => {
   assertReports(spec({ deadlineTarget: "Timedout" }), {
-    code: "FSM102", severity: "error", at: "Timedout", mentions: ["deadline", "did you mean 'TimedOut'?"],
+    code: "FSM102",
+    severity: "error",
+    at: "Timedout",
+    mentions: ["deadline", "did you mean 'TimedOut'?"],
   });
 });
 
@@ -50,13 +61,20 @@ test("FSM102: a target that is declared after its use is fine", () => {
 
 test("FSM103: a state's `on` naming an undeclared event is reported at the event, suggesting the near miss", () => {
   assertReports(spec({ event: "Bridge" }), {
-    code: "FSM103", severity: "error", at: "Bridge", occurrence: 1, mentions: ["undeclared event 'Bridge'", "did you mean 'Bridged'?"],
+    code: "FSM103",
+    severity: "error",
+    at: "Bridge",
+    occurrence: 1,
+    mentions: ["undeclared event 'Bridge'", "did you mean 'Bridged'?"],
   });
 });
 
 test("FSM103: a machine-level `on` naming an undeclared event is reported", () => {
   assertReports(spec({ anyOnEvent: "HangUp" }), {
-    code: "FSM103", severity: "error", at: "HangUp", mentions: ["'HangUp'", "did you mean 'Hangup'?"],
+    code: "FSM103",
+    severity: "error",
+    at: "HangUp",
+    mentions: ["'HangUp'", "did you mean 'Hangup'?"],
   });
 });
 

@@ -31,31 +31,49 @@ test("FSM104: a machine without an initial state is reported at the machine name
 
 test("FSM104: a second initial state is reported at its `initial` keyword", () => {
   assertReports(spec({ talking: "initial state" }), {
-    code: "FSM104", severity: "error", at: "initial", occurrence: 1, mentions: ["'Talking'", "'Ringing'", "exactly one"],
+    code: "FSM104",
+    severity: "error",
+    at: "initial",
+    occurrence: 1,
+    mentions: ["'Talking'", "'Ringing'", "exactly one"],
   });
 });
 
 test("FSM104: every extra initial state is reported once", () => {
   const text = spec({ talking: "initial state" }).replace("final state Ended", "initial state Other { after 1s -> Ended }\n  final state Ended");
   const found = diagnosticsWithCode(text, "FSM104");
-  assert.equal(found.map((d) => d.message.split("'")[1]), ["Talking", "Other"]);
+  assert.equal(
+    found.map((d) => d.message.split("'")[1]),
+    ["Talking", "Other"],
+  );
 });
 
 test("FSM106: an `on` clause in a final state is reported at the `on` keyword", () => {
   assertReports(spec({ endedBody: "on Answered -> Ringing" }), {
-    code: "FSM106", severity: "error", at: "on", occurrence: 2, mentions: ["final state 'Ended'", "'on' clause"],
+    code: "FSM106",
+    severity: "error",
+    at: "on",
+    occurrence: 2,
+    mentions: ["final state 'Ended'", "'on' clause"],
   });
 });
 
 test("FSM106: an `after` clause in a final state is reported at the `after` keyword", () => {
   assertReports(spec({ endedBody: "after 5s -> Ringing" }), {
-    code: "FSM106", severity: "error", at: "after", occurrence: 1, mentions: ["final state 'Ended'", "'after' clause"],
+    code: "FSM106",
+    severity: "error",
+    at: "after",
+    occurrence: 1,
+    mentions: ["final state 'Ended'", "'after' clause"],
   });
 });
 
 test("FSM106: `exit` actions in a final state are reported at the `exit` keyword", () => {
   assertReports(spec({ endedBody: "exit hangUpLine" }), {
-    code: "FSM106", severity: "error", at: "exit", mentions: ["final state 'Ended'", "'exit'"],
+    code: "FSM106",
+    severity: "error",
+    at: "exit",
+    mentions: ["final state 'Ended'", "'exit'"],
   });
 });
 

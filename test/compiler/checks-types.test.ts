@@ -45,7 +45,10 @@ test("FSM108: a boolean field rejects a string default", () => {
 
 test("FSM108: a string-literal union rejects a default outside the union, listing the allowed values", () => {
   assertReports(spec(`mode: "queue" | "direct" = "callback"`), {
-    code: "FSM108", severity: "error", at: `"callback"`, mentions: ["'mode'", `"queue", "direct"`],
+    code: "FSM108",
+    severity: "error",
+    at: `"callback"`,
+    mentions: ["'mode'", `"queue", "direct"`],
   });
 });
 

@@ -18,7 +18,10 @@ test("every code in the catalog has a row in docs/language.md with its severity"
 
 test("docs/language.md documents no code the catalog lacks", () => {
   const codes = new Set(allRules.map((r) => r.code));
-  assert.equal([...rows.keys()].filter((code) => !codes.has(code)), []);
+  assert.equal(
+    [...rows.keys()].filter((code) => !codes.has(code)),
+    [],
+  );
 });
 
 test("the diagnostics table lists the codes in ascending order", () => {

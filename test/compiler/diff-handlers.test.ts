@@ -5,7 +5,13 @@ import { assertDiff, assertNoReports, baseSpec, version } from "../support/diffe
 
 test("FSM610: an action removed is a warning at its first use in the old spec", () => {
   const next = version(2, ["on Answered -> Talking / bridgeCall", "on Answered -> Talking"]);
-  assertDiff(baseSpec, next, { code: "FSM610", severity: "warning", in: "old", at: "bridgeCall", mentions: ["action 'bridgeCall' of version 1 is not used in version 2 (removed or renamed)", "keep it in the handlers"] });
+  assertDiff(baseSpec, next, {
+    code: "FSM610",
+    severity: "warning",
+    in: "old",
+    at: "bridgeCall",
+    mentions: ["action 'bridgeCall' of version 1 is not used in version 2 (removed or renamed)", "keep it in the handlers"],
+  });
 });
 
 test("FSM610: a guard renamed is a warning at the old name", () => {

@@ -16,16 +16,31 @@ test("the definition read back from JSON is the one compiled: an unchanged spec 
 });
 
 test("FSM601 against a stored definition is at the new version number", () => {
-  assertStored(baseSpec, edit(baseSpec, ["on Transfer -> Transferring", "on Transfer -> Transferring / startTransfer"]), { code: "FSM601", severity: "error", at: "1", mentions: ["first at states.Talking.on.Transfer[0].actions[0]"] });
+  assertStored(baseSpec, edit(baseSpec, ["on Transfer -> Transferring", "on Transfer -> Transferring / startTransfer"]), {
+    code: "FSM601",
+    severity: "error",
+    at: "1",
+    mentions: ["first at states.Talking.on.Transfer[0].actions[0]"],
+  });
 });
 
 test("a state removed is placed at the new machine's name", () => {
-  const old = edit(baseSpec, ["  final state TimedOut\n", "  final state TimedOut\n  final state Abandoned\n"], ["on Hangup -> Ended / recordHangup", "on Hangup -> Abandoned / recordHangup"]);
+  const old = edit(
+    baseSpec,
+    ["  final state TimedOut\n", "  final state TimedOut\n  final state Abandoned\n"],
+    ["on Hangup -> Ended / recordHangup", "on Hangup -> Abandoned / recordHangup"],
+  );
   assertStored(old, version(2), { code: "FSM604", severity: "warning", at: "Call", mentions: ["state 'Abandoned'"] });
 });
 
 test("a timer removed is placed at its state's name in the new spec", () => {
-  assertStored(baseSpec, version(2, ["    after 1m -> Ended\n", ""]), { code: "FSM608", severity: "warning", at: "Transferring", occurrence: 1, mentions: ["Transferring/1m"] });
+  assertStored(baseSpec, version(2, ["    after 1m -> Ended\n", ""]), {
+    code: "FSM608",
+    severity: "warning",
+    at: "Transferring",
+    occurrence: 1,
+    mentions: ["Transferring/1m"],
+  });
 });
 
 test("an event field removed is placed at the event's name in the new spec", () => {
@@ -33,7 +48,12 @@ test("an event field removed is placed at the event's name in the new spec", () 
 });
 
 test("a handler removed is placed at the new machine's name", () => {
-  assertStored(baseSpec, version(2, ["entry ringAgent", "entry dialAgent"]), { code: "FSM610", severity: "warning", at: "Call", mentions: ["action 'ringAgent'"] });
+  assertStored(baseSpec, version(2, ["entry ringAgent", "entry dialAgent"]), {
+    code: "FSM610",
+    severity: "warning",
+    at: "Call",
+    mentions: ["action 'ringAgent'"],
+  });
 });
 
 test("a change placed in the new spec stays there: a new required field", () => {
@@ -41,7 +61,11 @@ test("a change placed in the new spec stays there: a new required field", () => 
 });
 
 test("a stored definition keeps its migrations: a state its block maps reports nothing", () => {
-  const old = edit(baseSpec, ["  final state TimedOut\n", "  final state TimedOut\n  final state Abandoned\n"], ["on Hangup -> Ended / recordHangup", "on Hangup -> Abandoned / recordHangup"]);
+  const old = edit(
+    baseSpec,
+    ["  final state TimedOut\n", "  final state TimedOut\n  final state Abandoned\n"],
+    ["on Hangup -> Ended / recordHangup", "on Hangup -> Abandoned / recordHangup"],
+  );
   assert.equal(diffStored(old, version(2, ["  version 2\n", "  version 2\n  migrate from 1 { Abandoned -> Ended }\n"])), []);
   const [machine] = specMachines([{ path: "a.fsm", text: version(2, ["  version 2\n", "  version 2\n  migrate from 1 { Abandoned -> Ended }\n"]) }]).machines;
   assert.equal([...definitionView(JSON.parse(JSON.stringify(machine!.definition.data))).migrations], [[1, new Map([["Abandoned", "Ended"]])]]);

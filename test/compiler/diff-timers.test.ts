@@ -5,12 +5,24 @@ import { assertDiff, assertNoReports, baseSpec, edit, version } from "../support
 
 test("FSM608: a timer removed is a warning at its duration in the old spec, naming its id", () => {
   const next = version(2, ["    after 1m -> Ended\n", ""]);
-  assertDiff(baseSpec, next, { code: "FSM608", severity: "warning", in: "old", at: "1m", mentions: ["timer Transferring/1m of version 1 is gone in version 2", "already in 'Transferring'"] });
+  assertDiff(baseSpec, next, {
+    code: "FSM608",
+    severity: "warning",
+    in: "old",
+    at: "1m",
+    mentions: ["timer Transferring/1m of version 1 is gone in version 2", "already in 'Transferring'"],
+  });
 });
 
 test("FSM608: a timer's duration changed is a warning at the new duration", () => {
   const next = version(2, ["after 30s -> Ended / cancelRing", "after 45s -> Ended / cancelRing"]);
-  assertDiff(baseSpec, next, { code: "FSM608", severity: "warning", in: "new", at: "45s", mentions: ["the timer of state 'Ringing' changed from 30s to 45s in version 2", "Ringing/30s"] });
+  assertDiff(baseSpec, next, {
+    code: "FSM608",
+    severity: "warning",
+    in: "new",
+    at: "45s",
+    mentions: ["the timer of state 'Ringing' changed from 30s to 45s in version 2", "Ringing/30s"],
+  });
 });
 
 test("FSM608: one of a state's two timers re-timed is reported as that timer's change", () => {
@@ -36,12 +48,24 @@ const optionalDeadline = edit(baseSpec, ["deadline 10m -> TimedOut / logTimeout"
 
 test("FSM609: the deadline removed is a warning at its duration in the old spec", () => {
   const next = edit(optionalDeadline, ["version 1", "version 2"], ["  deadline 10m -> TimedOut\n", ""]);
-  assertDiff(optionalDeadline, next, { code: "FSM609", severity: "warning", in: "old", at: "10m", mentions: ["the deadline (10m -> TimedOut) of version 1 is gone in version 2", "still have it armed"] });
+  assertDiff(optionalDeadline, next, {
+    code: "FSM609",
+    severity: "warning",
+    in: "old",
+    at: "10m",
+    mentions: ["the deadline (10m -> TimedOut) of version 1 is gone in version 2", "still have it armed"],
+  });
 });
 
 test("FSM609: the deadline's duration changed is a warning at the new duration", () => {
   const next = version(2, ["deadline 10m", "deadline 15m"]);
-  assertDiff(baseSpec, next, { code: "FSM609", severity: "warning", in: "new", at: "15m", mentions: ["the deadline changed from 10m -> TimedOut to 15m -> TimedOut", "flows of version 1 keep 10m -> TimedOut"] });
+  assertDiff(baseSpec, next, {
+    code: "FSM609",
+    severity: "warning",
+    in: "new",
+    at: "15m",
+    mentions: ["the deadline changed from 10m -> TimedOut to 15m -> TimedOut", "flows of version 1 keep 10m -> TimedOut"],
+  });
 });
 
 test("FSM609: the deadline's target changed is a warning at the new target", () => {

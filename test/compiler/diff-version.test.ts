@@ -6,7 +6,14 @@ import { assertDiff, assertNoReports, baseSpec, diffSpecs, edit, version } from 
 
 test("FSM601: a changed machine whose version was not bumped is an error at its version number", () => {
   const changed = edit(baseSpec, ["on Answered -> Talking / bridgeCall", "on Answered -> Talking / bridgeCall, startRecording"]);
-  assertDiff(baseSpec, changed, { code: "FSM601", severity: "error", in: "new", at: "1", occurrence: 0, mentions: ["machine 'Call' changed", "states.Ringing.on.Answered[0].actions[1]", "still version 1", "version 2"] });
+  assertDiff(baseSpec, changed, {
+    code: "FSM601",
+    severity: "error",
+    in: "new",
+    at: "1",
+    occurrence: 0,
+    mentions: ["machine 'Call' changed", "states.Ringing.on.Answered[0].actions[1]", "still version 1", "version 2"],
+  });
 });
 
 test("FSM601: without a version line the report is at the machine's name (the version is 1)", () => {
@@ -39,19 +46,28 @@ test("doc comments, comments, layout and the order of declarations are not chang
 
 test("FSM601: clauses are compared in order, as flows try them: two guarded clauses of an event swapped are a change", () => {
   const old = edit(baseSpec, ["on Declined [else] -> Ended", "on Declined [isBusy] -> Ended\n    on Declined [else] -> Ended"]);
-  const swapped = edit(old, ["on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [isBusy] -> Ended\n", "on Declined [isBusy] -> Ended\n    on Declined [canRetry] -> Ringing / countAttempt\n"]);
+  const swapped = edit(old, [
+    "on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [isBusy] -> Ended\n",
+    "on Declined [isBusy] -> Ended\n    on Declined [canRetry] -> Ringing / countAttempt\n",
+  ]);
   assertDiff(old, swapped, { code: "FSM601", severity: "error", in: "new", at: "1", occurrence: 0, mentions: ["states.Ringing.on.Declined[0]"] });
 });
 
 test("clauses of different events in another order are not a change", () => {
-  const swapped = edit(baseSpec, ["on Answered -> Talking / bridgeCall\n    on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [else] -> Ended\n", "on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [else] -> Ended\n    on Answered -> Talking / bridgeCall\n"]);
+  const swapped = edit(baseSpec, [
+    "on Answered -> Talking / bridgeCall\n    on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [else] -> Ended\n",
+    "on Declined [canRetry] -> Ringing / countAttempt\n    on Declined [else] -> Ended\n    on Answered -> Talking / bridgeCall\n",
+  ]);
   assertNoReports(baseSpec, swapped);
 });
 
 test("a bumped version with an added optional field, a new event and a new state reports nothing", () => {
   const next = version(
     2,
-    ["context { agentId: string, attempts: int = 0, note: string? }", "context { agentId: string, attempts: int = 0, note: string?, queue: string?, tries: int = 1 }"],
+    [
+      "context { agentId: string, attempts: int = 0, note: string? }",
+      "context { agentId: string, attempts: int = 0, note: string?, queue: string?, tries: int = 1 }",
+    ],
     ["event Hangup { cause: string }", "event Hangup { cause: string, sipCode: int? }\n  event Held"],
     ["on Transfer -> Transferring", "on Transfer -> Transferring\n    on Held -> OnHold"],
     ["  final state Ended\n", "  state OnHold { after 5m -> Talking }\n\n  final state Ended\n"],

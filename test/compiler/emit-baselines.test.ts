@@ -13,7 +13,11 @@ const update = process.env["UPDATE_BASELINES"] === "1";
 function compiledFiles(dir: string, file: string) {
   const path = join(dir, file);
   const result = compile([{ path, text: readFileSync(join(repoRoot, path), "utf8") }]);
-  assert.equal(result.diagnostics.filter((d) => d.severity === "error"), [], `${path} must compile clean`);
+  assert.equal(
+    result.diagnostics.filter((d) => d.severity === "error"),
+    [],
+    `${path} must compile clean`,
+  );
   return result.files.filter((f) => f.path !== "index.ts");
 }
 
@@ -22,7 +26,9 @@ function assertSameText(expectedPath: string, actual: string): void {
   if (expected !== actual) assert.unreachable(`${expectedPath} differs from the compiler's output:\n${lineDiff(expected, actual)}`);
 }
 
-const specs = readdirSync(join(repoRoot, "specs")).filter((f) => f.endsWith(".fsm")).sort();
+const specs = readdirSync(join(repoRoot, "specs"))
+  .filter((f) => f.endsWith(".fsm"))
+  .sort();
 
 test("every example spec in specs/ has been compiled into generated/", () => {
   assert.ok(specs.length > 0, "specs/ holds example specs");
@@ -36,7 +42,9 @@ for (const spec of specs) {
   });
 }
 
-const fixtures = readdirSync(join(repoRoot, "test/fixtures/emit")).filter((f) => f.endsWith(".fsm")).sort();
+const fixtures = readdirSync(join(repoRoot, "test/fixtures/emit"))
+  .filter((f) => f.endsWith(".fsm"))
+  .sort();
 for (const fixture of fixtures) {
   test(`the module of test/fixtures/emit/${fixture} equals its expected file`, () => {
     for (const file of compiledFiles("test/fixtures/emit", fixture)) {

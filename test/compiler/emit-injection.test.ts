@@ -6,13 +6,8 @@ import * as assert from "uvu/assert";
 import { compile } from "../../compiler/compile.js";
 
 /** Strings that would run `pwned()` if they escaped their literal or comment. */
-const hostile = [
-  `"); pwned(); ("`,
-  `\\"; pwned(); //`,
-  "`${pwned()}`",
-  `*/ pwned(); /*`,
-  `'); pwned(); //\u0007\u0000\n\r\u2028end`,
-];
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a spec string that looks like a template is one of the hostile inputs
+const hostile = [`"); pwned(); ("`, `\\"; pwned(); //`, "`${pwned()}`", `*/ pwned(); /*`, `'); pwned(); //\u0007\u0000\n\r\u2028end`];
 const hostileDoc = `doc */ pwned(); /* \u0007 \`\${pwned()}\` "quoted" \\ backslash \u2028 pwned();`;
 
 const spec = `/// ${hostileDoc}
@@ -34,7 +29,11 @@ machine Hostile {
 
 function moduleText(path = "hostile.fsm"): string {
   const result = compile([{ path, text: spec }]);
-  assert.equal(result.diagnostics.filter((d) => d.severity === "error"), [], "the hostile spec is a valid spec");
+  assert.equal(
+    result.diagnostics.filter((d) => d.severity === "error"),
+    [],
+    "the hostile spec is a valid spec",
+  );
   const module = result.files.find((f) => f.path === "hostile.ts");
   assert.ok(module, "hostile.ts is emitted");
   return module.text;
@@ -56,7 +55,10 @@ function nodesOf(file: ts.SourceFile): ts.Node[] {
 
 test("the module generated from hostile docs and strings parses without syntax errors", () => {
   const file = parse(moduleText()) as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] };
-  assert.equal((file.parseDiagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")), []);
+  assert.equal(
+    (file.parseDiagnostics ?? []).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")),
+    [],
+  );
 });
 
 test("no identifier, call or template literal from a spec's text reaches the code", () => {
@@ -67,7 +69,11 @@ test("no identifier, call or template literal from a spec's text reaches the cod
 });
 
 test("hostile strings survive as exactly the same string values (escaped, not altered)", () => {
-  const literals = new Set(nodesOf(parse(moduleText())).filter(ts.isStringLiteral).map((n) => n.text));
+  const literals = new Set(
+    nodesOf(parse(moduleText()))
+      .filter(ts.isStringLiteral)
+      .map((n) => n.text),
+  );
   for (const value of hostile) assert.ok(literals.has(value), `string ${JSON.stringify(value)} is emitted as a literal with the same value`);
 });
 

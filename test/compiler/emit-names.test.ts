@@ -9,10 +9,13 @@ import { kebabCase } from "../../compiler/module-names.js";
 const machine = (name: string, events = "") => `machine ${name} {\n${events}  initial state A { after 1s -> B }\n  final state B\n}\n`;
 
 test("module file names are the kebab-case of machine names", () => {
-  assert.equal(
-    ["InboundCall", "IVRMenu", "Call_V2", "outbound", "ConferenceBridge2"].map(kebabCase),
-    ["inbound-call", "ivr-menu", "call-v2", "outbound", "conference-bridge2"],
-  );
+  assert.equal(["InboundCall", "IVRMenu", "Call_V2", "outbound", "ConferenceBridge2"].map(kebabCase), [
+    "inbound-call",
+    "ivr-menu",
+    "call-v2",
+    "outbound",
+    "conference-bridge2",
+  ]);
 });
 
 test("a run of capitals splits before its last capital when a lower-case letter follows, in time linear in the name", () => {
@@ -29,8 +32,14 @@ test("durations are normalised largest unit first for timer ids", () => {
 
 test("a module per machine, each named after its machine, plus an index re-exporting them all", () => {
   const { files, diagnostics } = compile([{ path: "two.fsm", text: machine("FirstFlow") + machine("SecondFlow") }]);
-  assert.equal(diagnostics.filter((d) => d.severity === "error"), []);
-  assert.equal(files.map((f) => f.path), ["first-flow.ts", "second-flow.ts", "index.ts"]);
+  assert.equal(
+    diagnostics.filter((d) => d.severity === "error"),
+    [],
+  );
+  assert.equal(
+    files.map((f) => f.path),
+    ["first-flow.ts", "second-flow.ts", "index.ts"],
+  );
   assert.match(files[2]?.text ?? "", /export \* from "\.\/first-flow\.js";\nexport \* from "\.\/second-flow\.js";/);
 });
 
@@ -47,13 +56,19 @@ test("a generated name that two machines would both export is an error, not a si
   // Machine `Call` with event `X` exports CallXEvent, which is also machine `CallX`'s event union.
   const { files, diagnostics } = compile([{ path: "exports.fsm", text: machine("Call", "  event X\n  on X -> B\n") + machine("CallX") }]);
   assert.equal(files, []);
-  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /machine 'CallX' would export CallXEvent, its event union, which machine 'Call' already exports/);
+  assert.match(
+    diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "",
+    /machine 'CallX' would export CallXEvent, its event union, which machine 'Call' already exports/,
+  );
 });
 
 test("a generated name that would shadow an imported runtime type is an error", () => {
   const { files, diagnostics } = compile([{ path: "shadow.fsm", text: machine("Tim", "  event er\n  on er -> B\n") }]);
   assert.equal(files, []);
-  assert.match(diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "", /would declare TimerEvent, the interface of its event 'er', which is also the runtime type/);
+  assert.match(
+    diagnostics.find((d) => d.code === emitErrorCode)?.message ?? "",
+    /would declare TimerEvent, the interface of its event 'er', which is also the runtime type/,
+  );
 });
 
 test.run();

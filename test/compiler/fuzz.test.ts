@@ -21,7 +21,10 @@ const seed = 0x5eed_f5c;
 
 function specFilesIn(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".fsm")).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".fsm"))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /** The seeds: the project's example specs and the baseline specs (among them the language reference's complete example). */
@@ -33,10 +36,69 @@ const seeds = [...specFilesIn(join(repoRoot, "specs")), ...specFilesIn(join(repo
 const encoder = new TextEncoder();
 /** Fragments worth inserting: the language's punctuation and keywords, comment and string openers, odd whitespace. */
 const fragments = [
-  "{", "}", "[", "]", "(", ")", "->", "/", ",", ":", "=", "|", "?", "!", "&&", "||", "[]", "\"", "\\", "/*", "*/", "//", "///",
-  "\n", "\r", "\r\n", "\t", " ", "machine", "state", "initial", "final", "event", "on", "after", "deadline", "entry", "exit",
-  "else", "[else]", "context", "version", "migrate", "from", "migrate from 1 {", "true", "false", "string", "int", "0s", "1m30s", "30s", "999999999999999999999d", "1e999",
-  "-1", "\"unterminated", "class", "type", "\u0000", "\ufeff", "é", "☎", "𝒳",
+  "{",
+  "}",
+  "[",
+  "]",
+  "(",
+  ")",
+  "->",
+  "/",
+  ",",
+  ":",
+  "=",
+  "|",
+  "?",
+  "!",
+  "&&",
+  "||",
+  "[]",
+  '"',
+  "\\",
+  "/*",
+  "*/",
+  "//",
+  "///",
+  "\n",
+  "\r",
+  "\r\n",
+  "\t",
+  " ",
+  "machine",
+  "state",
+  "initial",
+  "final",
+  "event",
+  "on",
+  "after",
+  "deadline",
+  "entry",
+  "exit",
+  "else",
+  "[else]",
+  "context",
+  "version",
+  "migrate",
+  "from",
+  "migrate from 1 {",
+  "true",
+  "false",
+  "string",
+  "int",
+  "0s",
+  "1m30s",
+  "30s",
+  "999999999999999999999d",
+  "1e999",
+  "-1",
+  '"unterminated',
+  "class",
+  "type",
+  "\u0000",
+  "\ufeff",
+  "é",
+  "☎",
+  "𝒳",
 ].map((f) => encoder.encode(f));
 
 /** Splits bytes into rough tokens (runs of word bytes, runs of spaces, single other bytes) for token-level mutations. */
@@ -128,7 +190,10 @@ const nastyCases: Array<{ name: string; text: string }> = [
   { name: "unclosed-literal", text: `machine M { context { xs: string[] = ${"[".repeat(10_000)}` },
   { name: "deep-not", text: `machine M { event E initial state A { on E [${"!".repeat(10_000)}g] -> B } final state B }` },
   { name: "deep-braces", text: `machine M ${"{".repeat(10_000)}` },
-  { name: "long-and-chain", text: `machine M { event E initial state A { on E [${Array.from({ length: 5_000 }, (_, i) => `g${i}`).join(" && ")}] -> B } final state B }` },
+  {
+    name: "long-and-chain",
+    text: `machine M { event E initial state A { on E [${Array.from({ length: 5_000 }, (_, i) => `g${i}`).join(" && ")}] -> B } final state B }`,
+  },
   { name: "huge-identifier", text: `machine ${"M".repeat(200_000)} { initial state A final state B }` },
   { name: "huge-number", text: `machine M { version ${"9".repeat(5_000)} context { n: number = 1e99999 } initial state A final state B }` },
   { name: "huge-duration", text: `machine M { deadline ${"9".repeat(400)}d -> B initial state A final state B }` },
@@ -287,8 +352,10 @@ test("seeded hazardous names, numbers and durations: whatever check accepts, com
     try {
       const { files, diagnostics } = compile([source]);
       const paths = files.map((f) => f.path);
-      if (files.length === 0) failures.push({ origin, problem: `compile emitted nothing: ${diagnostics.map((d) => d.message).join("; ")}`, input: preview(encoder.encode(text)) });
-      else if (new Set(paths).size !== paths.length) failures.push({ origin, problem: `compile emitted one path twice: ${paths.join(", ")}`, input: preview(encoder.encode(text)) });
+      if (files.length === 0)
+        failures.push({ origin, problem: `compile emitted nothing: ${diagnostics.map((d) => d.message).join("; ")}`, input: preview(encoder.encode(text)) });
+      else if (new Set(paths).size !== paths.length)
+        failures.push({ origin, problem: `compile emitted one path twice: ${paths.join(", ")}`, input: preview(encoder.encode(text)) });
     } catch (error) {
       failures.push({ origin, problem: `compile threw ${error instanceof Error ? error.message : String(error)}`, input: preview(encoder.encode(text)) });
     }

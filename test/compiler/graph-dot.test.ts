@@ -12,8 +12,12 @@ import type { MachineAst } from "../../grammar/ast.js";
 import { repoRoot } from "../support/run-fsmc.js";
 
 const specFiles = [
-  ...readdirSync(join(repoRoot, "specs")).filter((f) => f.endsWith(".fsm")).map((f) => join("specs", f)),
-  ...readdirSync(join(repoRoot, "test/fixtures/emit")).filter((f) => f.endsWith(".fsm")).map((f) => join("test/fixtures/emit", f)),
+  ...readdirSync(join(repoRoot, "specs"))
+    .filter((f) => f.endsWith(".fsm"))
+    .map((f) => join("specs", f)),
+  ...readdirSync(join(repoRoot, "test/fixtures/emit"))
+    .filter((f) => f.endsWith(".fsm"))
+    .map((f) => join("test/fixtures/emit", f)),
 ].sort();
 
 function machinesOf(path: string): MachineAst[] {
@@ -30,7 +34,13 @@ async function graphviz(): Promise<Viz> {
 /** The `<title>` texts of SVG groups of one class (`node` or `edge`), unescaped. */
 function titles(svg: string, kind: "node" | "edge"): string[] {
   const pattern = new RegExp(`<g id="${kind}\\d+" class="${kind}">\\s*<title>([^<]*)</title>`, "g");
-  return [...svg.matchAll(pattern)].map((m) => (m[1] ?? "").replace(/&#45;/g, "-").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&"));
+  return [...svg.matchAll(pattern)].map((m) =>
+    (m[1] ?? "")
+      .replace(/&#45;/g, "-")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&"),
+  );
 }
 
 for (const path of specFiles) {

@@ -11,8 +11,12 @@ import type { MachineAst } from "../../grammar/ast.js";
 import { repoRoot } from "../support/run-fsmc.js";
 
 const specFiles = [
-  ...readdirSync(join(repoRoot, "specs")).filter((f) => f.endsWith(".fsm")).map((f) => join("specs", f)),
-  ...readdirSync(join(repoRoot, "test/fixtures/emit")).filter((f) => f.endsWith(".fsm")).map((f) => join("test/fixtures/emit", f)),
+  ...readdirSync(join(repoRoot, "specs"))
+    .filter((f) => f.endsWith(".fsm"))
+    .map((f) => join("specs", f)),
+  ...readdirSync(join(repoRoot, "test/fixtures/emit"))
+    .filter((f) => f.endsWith(".fsm"))
+    .map((f) => join("test/fixtures/emit", f)),
 ].sort();
 
 function machinesOf(path: string): MachineAst[] {
@@ -41,7 +45,11 @@ for (const path of specFiles) {
     for (const machine of machinesOf(path)) {
       const lines = renderMermaid(machine).trimEnd().split("\n");
       assert.is(lines[0], "stateDiagram-v2");
-      for (const line of lines) assert.ok(statementForms.some((form) => form.test(line)), `unexpected line: ${JSON.stringify(line)}`);
+      for (const line of lines)
+        assert.ok(
+          statementForms.some((form) => form.test(line)),
+          `unexpected line: ${JSON.stringify(line)}`,
+        );
       assert.is(lines.filter((l) => l.includes("note right of")).length, lines.filter((l) => l === "  end note").length, "notes are closed");
     }
   });
@@ -81,7 +89,7 @@ test("docs/diagrams.md shows the current diagram of every example spec in specs/
   for (const path of specFiles.filter((p) => p.startsWith("specs"))) {
     for (const machine of machinesOf(path)) {
       assert.ok(page.includes(`## ${machine.name.text} (\`${path}\`)`), `a section for ${machine.name.text}`);
-      assert.ok(page.includes("```mermaid\n" + renderMermaid(machine) + "```"), `the diagram of ${path} is up to date (regenerate with fsmc graph ${path})`);
+      assert.ok(page.includes(`\`\`\`mermaid\n${renderMermaid(machine)}\`\`\``), `the diagram of ${path} is up to date (regenerate with fsmc graph ${path})`);
     }
   }
 });

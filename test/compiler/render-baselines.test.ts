@@ -14,7 +14,9 @@ import { lineDiff } from "../support/line-diff.js";
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const baselineDir = "test/fixtures/baselines";
 const update = process.env["UPDATE_BASELINES"] === "1";
-const specs = readdirSync(`${root}${baselineDir}`).filter((file) => file.endsWith(".fsm")).sort();
+const specs = readdirSync(`${root}${baselineDir}`)
+  .filter((file) => file.endsWith(".fsm"))
+  .sort();
 
 /** What `fsmc check <spec>` prints in text format, run from the repository root. */
 function renderSpec(path: string): string {

@@ -39,13 +39,23 @@ test("the fixtures produce errors and warnings to compare", () => {
 test("JSON carries the file, code, severity, message and start of every text header, in the same order", () => {
   const json = JSON.parse(JSON.stringify(jsonReport(diagnostics, sources.length))) as ReturnType<typeof jsonReport>;
   assert.equal(
-    json.diagnostics.map((d) => ({ file: d.file, line: d.range.start.line, column: d.range.start.column, severity: d.severity, code: d.code, message: d.message })),
+    json.diagnostics.map((d) => ({
+      file: d.file,
+      line: d.range.start.line,
+      column: d.range.start.column,
+      severity: d.severity,
+      code: d.code,
+      message: d.message,
+    })),
     textHeaders,
   );
 });
 
 test("JSON ranges are exactly the diagnostics' ranges", () => {
-  assert.equal(jsonReport(diagnostics, sources.length).diagnostics.map((d) => d.range), diagnostics.map((d) => d.range));
+  assert.equal(
+    jsonReport(diagnostics, sources.length).diagnostics.map((d) => d.range),
+    diagnostics.map((d) => d.range),
+  );
 });
 
 test("SARIF results carry the same codes, levels, messages and regions as the text and JSON", () => {
@@ -53,7 +63,14 @@ test("SARIF results carry the same codes, levels, messages and regions as the te
   assert.equal(
     results.map((r) => {
       const location = r.locations[0]?.physicalLocation;
-      return { file: location?.artifactLocation.uri, line: location?.region.startLine, column: location?.region.startColumn, severity: r.level, code: r.ruleId, message: r.message.text };
+      return {
+        file: location?.artifactLocation.uri,
+        line: location?.region.startLine,
+        column: location?.region.startColumn,
+        severity: r.level,
+        code: r.ruleId,
+        message: r.message.text,
+      };
     }),
     textHeaders,
   );

@@ -10,7 +10,7 @@ import { allRules, diagnostic } from "../../grammar/diagnostics.js";
 import { sarifSchemaErrors as schemaErrors } from "../support/sarif-schema.js";
 import { rangeOf } from "../support/text-range.js";
 
-const text = 'machine M {\n  event Unused\n  initial state A { on Go -> Nowhere }\n}\n';
+const text = "machine M {\n  event Unused\n  initial state A { on Go -> Nowhere }\n}\n";
 const diagnostics: Diagnostic[] = [
   diagnostic("FSM401", "specs/call.fsm", rangeOf(text, "Unused"), "event Unused is declared but never handled"),
   diagnostic("FSM103", "specs/call.fsm", rangeOf(text, "Go"), 'event "Go" is not declared'),
@@ -46,7 +46,10 @@ test("the log names fsmc, its package version and schema and declares SARIF 2.1.
 
 test("every catalog rule is a reporting descriptor with its code, name, descriptions, help and level", () => {
   const rules = sarifLog([], "/repo").runs[0]?.tool.driver.rules ?? [];
-  assert.equal(rules.map((r) => r.id), allRules.map((r) => r.code));
+  assert.equal(
+    rules.map((r) => r.id),
+    allRules.map((r) => r.code),
+  );
   for (const [index, rule] of allRules.entries()) {
     const descriptor = rules[index];
     assert.is(descriptor?.name, rule.name);

@@ -25,14 +25,14 @@ test("the source line follows the header and a caret underlines the whole range"
   const text = "machine M {\n  state A { on Go -> Nowhere }\n}\n";
   const lines = render(text, ["FSM102", rangeOf(text, "Nowhere"), "unknown state"]);
   assert.is(lines[1], "  state A { on Go -> Nowhere }");
-  assert.is(lines[2], " ".repeat("  state A { on Go -> ".length) + "^~~~~~~");
+  assert.is(lines[2], `${" ".repeat("  state A { on Go -> ".length)}^~~~~~~`);
 });
 
 test("tabs before the range are kept in the caret line so the caret lines up", () => {
   const text = "machine M {\n\t\tstate A { on Go -> X }\n}\n";
   const lines = render(text, ["FSM102", rangeOf(text, "X"), "unknown state"]);
   assert.is(lines[1], "\t\tstate A { on Go -> X }");
-  assert.is(lines[2], "\t\t" + " ".repeat("state A { on Go -> ".length) + "^");
+  assert.is(lines[2], `\t\t${" ".repeat("state A { on Go -> ".length)}^`);
 });
 
 test("a warning is labelled warning", () => {
@@ -102,29 +102,23 @@ test("characters outside the BMP count once in the padding", () => {
 test("diagnostics are rendered in the order given, each with its excerpt", () => {
   const text = "a\nb\n";
   const lines = render(text, ["FSM001", rangeOf(text, "a"), "first"], ["FSM001", rangeOf(text, "b"), "second"]);
-  assert.equal(lines.slice(0, 6), [
-    "specs/call.fsm:1:1: error FSM001: first",
-    "a",
-    "^",
-    "specs/call.fsm:2:1: error FSM001: second",
-    "b",
-    "^",
-  ]);
+  assert.equal(lines.slice(0, 6), ["specs/call.fsm:1:1: error FSM001: first", "a", "^", "specs/call.fsm:2:1: error FSM001: second", "b", "^"]);
 });
 
 test("the summary counts errors and warnings and files", () => {
   const text = "machine M { event A event B }\n";
-  const lines = render(
-    text,
-    ["FSM001", rangeOf(text, "M"), "x"],
-    ["FSM001", rangeOf(text, "A"), "y"],
-    ["FSM401", rangeOf(text, "B"), "z"],
-  );
+  const lines = render(text, ["FSM001", rangeOf(text, "M"), "x"], ["FSM001", rangeOf(text, "A"), "y"], ["FSM401", rangeOf(text, "B"), "z"]);
   assert.is(lines.at(-2), "2 errors, 1 warning in 1 file");
 });
 
 test("a clean run prints only a no-problems summary", () => {
-  const output = renderText([], [{ path: "a.fsm", text: "" }, { path: "b.fsm", text: "" }]);
+  const output = renderText(
+    [],
+    [
+      { path: "a.fsm", text: "" },
+      { path: "b.fsm", text: "" },
+    ],
+  );
   assert.is(output, "no problems in 2 files\n");
 });
 

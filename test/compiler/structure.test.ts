@@ -96,12 +96,14 @@ function offences(file: string, text: string): string[] {
 
 /** Repository-relative paths of the TypeScript and JavaScript files under `dir`. */
 function sourceFiles(dir: string): string[] {
-  return readdirSync(join(repoRoot, dir), { recursive: true, encoding: "utf8" })
-    .map((f) => posix.join(dir, f.split("\\").join("/")))
-    // What a build writes (runtime/dist/) and what npm installs are not sources.
-    .filter((f) => !/(?:^|\/)(?:dist|node_modules)\//.test(f))
-    .filter((f) => /\.(?:[cm]?ts|[cm]?js)$/.test(f))
-    .sort();
+  return (
+    readdirSync(join(repoRoot, dir), { recursive: true, encoding: "utf8" })
+      .map((f) => posix.join(dir, f.split("\\").join("/")))
+      // What a build writes (runtime/dist/) and what npm installs are not sources.
+      .filter((f) => !/(?:^|\/)(?:dist|node_modules)\//.test(f))
+      .filter((f) => /\.(?:[cm]?ts|[cm]?js)$/.test(f))
+      .sort()
+  );
 }
 
 function layerOffences(layer: string): string[] {
@@ -166,7 +168,11 @@ test("runtime/ may load only its own packages, and not even its own package name
 });
 
 test("compiler/ reaches the runtime through its package only; grammar/ not at all", () => {
-  const text = [`import { inspectFlow } from "@fsmc/runtime/operations";`, `export * from "@fsmc/runtime";`, `import { flowKeys } from "../runtime/keys.js";`].join("\n");
+  const text = [
+    `import { inspectFlow } from "@fsmc/runtime/operations";`,
+    `export * from "@fsmc/runtime";`,
+    `import { flowKeys } from "../runtime/keys.js";`,
+  ].join("\n");
   assert.equal(offences("compiler/example.ts", text), ["compiler/example.ts:3: '../runtime/keys.js' (compiler/ must not import runtime/)"]);
   assert.equal(offences("grammar/example.ts", text), [
     "grammar/example.ts:1: '@fsmc/runtime/operations' (grammar/ must not import @fsmc/runtime)",

@@ -8,7 +8,11 @@ import { analyze } from "../../compiler/check.js";
 test("synthetic specs of several sizes check with zero diagnostics", () => {
   for (const states of [1, 2, 3, 10, 250]) {
     const { diagnostics } = analyze([{ path: `synthetic-${states}.fsm`, text: syntheticSpec(states) }]);
-    assert.equal(diagnostics.map((d) => `${d.code} ${d.message}`), [], `${states} states`);
+    assert.equal(
+      diagnostics.map((d) => `${d.code} ${d.message}`),
+      [],
+      `${states} states`,
+    );
   }
 });
 
@@ -18,9 +22,18 @@ test("a synthetic spec has the requested states, about ten clauses each, a deadl
   const nonFinal = machine?.states.filter((s) => !s.final) ?? [];
   assert.is(nonFinal.length, 40);
   for (const state of nonFinal) assert.ok(state.clauses.length >= 10, `${state.name.text} has ${state.clauses.length} clauses`);
-  assert.ok(nonFinal.every((s) => s.clauses.some((c) => c.guard?.kind === "else")), "every state has an [else]");
-  assert.ok(nonFinal.every((s) => s.clauses.some((c) => c.trigger.kind === "after")), "every state has a timer");
-  assert.ok(nonFinal.every((s) => s.clauses.some((c) => c.target === undefined)), "every state has an internal transition");
+  assert.ok(
+    nonFinal.every((s) => s.clauses.some((c) => c.guard?.kind === "else")),
+    "every state has an [else]",
+  );
+  assert.ok(
+    nonFinal.every((s) => s.clauses.some((c) => c.trigger.kind === "after")),
+    "every state has a timer",
+  );
+  assert.ok(
+    nonFinal.every((s) => s.clauses.some((c) => c.target === undefined)),
+    "every state has an internal transition",
+  );
   assert.is(machine?.deadlines.length, 1);
   assert.is(machine?.anyOns.length, 1);
 });

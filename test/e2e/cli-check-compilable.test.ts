@@ -66,11 +66,17 @@ async function assertRefusedByBoth(key: keyof typeof cases, header: string): Pro
 }
 
 test("an Object.prototype member as a name: check --strict exits 1 with FSM114 at the name, compile writes nothing", async () => {
-  await assertRefusedByBoth("prototypeName", "call.fsm:2:13: error FSM114: context field name 'constructor' is a member of Object.prototype, which every JavaScript object has: generated lookups and the runtime's tables would find the inherited member instead of this context field; choose another name");
+  await assertRefusedByBoth(
+    "prototypeName",
+    "call.fsm:2:13: error FSM114: context field name 'constructor' is a member of Object.prototype, which every JavaScript object has: generated lookups and the runtime's tables would find the inherited member instead of this context field; choose another name",
+  );
 });
 
 test("an int default too large for a double: check --strict exits 1 with FSM110 at the literal, compile writes nothing and has no internal error", async () => {
-  await assertRefusedByBoth("hugeNumber", "call.fsm:2:29: error FSM110: default 1e400 of context field 'attempts' is too large to represent: JavaScript numbers end near 1.8e308, so it would be stored as Infinity, which JSON cannot carry; write a smaller number");
+  await assertRefusedByBoth(
+    "hugeNumber",
+    "call.fsm:2:29: error FSM110: default 1e400 of context field 'attempts' is too large to represent: JavaScript numbers end near 1.8e308, so it would be stored as Infinity, which JSON cannot carry; write a smaller number",
+  );
 });
 
 test("an int default past the safe range: check --strict exits 1 with FSM110, compile writes nothing", async () => {
@@ -80,7 +86,10 @@ test("an int default past the safe range: check --strict exits 1 with FSM110, co
 });
 
 test("machines in two files with one module file: check --strict exits 1 with FSM501 in the later file, compile writes nothing", async () => {
-  await assertRefusedByBoth("fileClash", "b.fsm:1:9: error FSM501: machine 'ABC' would be written to abc.ts, the module of machine 'Abc' (declared at a.fsm:1:9): module files are named in lower kebab-case, so rename one of the machines");
+  await assertRefusedByBoth(
+    "fileClash",
+    "b.fsm:1:9: error FSM501: machine 'ABC' would be written to abc.ts, the module of machine 'Abc' (declared at a.fsm:1:9): module files are named in lower kebab-case, so rename one of the machines",
+  );
 });
 
 test("names that only resemble Object.prototype members pass check --strict and compile", async () => {

@@ -99,25 +99,35 @@ cliTest("--format json prints one JSON report with code, severity, message, file
 
 const jsonOfErrors = runAtMost(() => runFsmc(["check", withErrors, "--format", "json"]));
 
-cliTest("--format sarif prints a valid SARIF 2.1.0 log whose results match the JSON diagnostics", ["check", withErrors, "--format", "sarif"], repoRoot, async (run) => {
-  assert.is(run.code, 1);
-  const log = JSON.parse(run.stdout) as SarifLog;
-  assert.is(sarifSchemaErrors(log), "");
-  const json = JSON.parse((await jsonOfErrors).stdout) as JsonReport;
-  const results = log.runs[0]?.results ?? [];
-  assert.ok(results.length > 0);
-  assert.equal(
-    results.map((r) => [r.ruleId, r.level, r.message.text, r.locations[0]?.physicalLocation.artifactLocation.uri]),
-    json.diagnostics.map((d) => [d.code, d.severity, d.message, d.file]),
-  );
-});
+cliTest(
+  "--format sarif prints a valid SARIF 2.1.0 log whose results match the JSON diagnostics",
+  ["check", withErrors, "--format", "sarif"],
+  repoRoot,
+  async (run) => {
+    assert.is(run.code, 1);
+    const log = JSON.parse(run.stdout) as SarifLog;
+    assert.is(sarifSchemaErrors(log), "");
+    const json = JSON.parse((await jsonOfErrors).stdout) as JsonReport;
+    const results = log.runs[0]?.results ?? [];
+    assert.ok(results.length > 0);
+    assert.equal(
+      results.map((r) => [r.ruleId, r.level, r.message.text, r.locations[0]?.physicalLocation.artifactLocation.uri]),
+      json.diagnostics.map((d) => [d.code, d.severity, d.message, d.file]),
+    );
+  },
+);
 
-cliTest("a directory is searched recursively for .fsm files, skipping node_modules and dot-directories", ["check", "specs", "--format", "json"], work, (run) => {
-  const report = JSON.parse(run.stdout) as JsonReport;
-  assert.is(report.summary.files, 2);
-  assert.equal([...new Set(report.diagnostics.map((d) => d.file))], ["specs/sub/b.fsm"]);
-  assert.is(run.code, 1, "specs/sub/b.fsm names an undeclared event");
-});
+cliTest(
+  "a directory is searched recursively for .fsm files, skipping node_modules and dot-directories",
+  ["check", "specs", "--format", "json"],
+  work,
+  (run) => {
+    const report = JSON.parse(run.stdout) as JsonReport;
+    assert.is(report.summary.files, 2);
+    assert.equal([...new Set(report.diagnostics.map((d) => d.file))], ["specs/sub/b.fsm"]);
+    assert.is(run.code, 1, "specs/sub/b.fsm names an undeclared event");
+  },
+);
 
 cliTest("several files are checked together and reported in file order", ["check", "warnings.fsm", "specs/sub/b.fsm", "specs/a.fsm"], work, (run) => {
   assert.is(run.code, 1);

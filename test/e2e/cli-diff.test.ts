@@ -24,7 +24,11 @@ const compatible = version(
   ["on Transfer -> Transferring", "on Transfer -> Transferring\n    on Answered -> Wrapup"],
 );
 /** A next version with one error (a new required event field) and one warning (a timer re-timed). */
-const breaking = version(2, ["event Hangup { cause: string }", "event Hangup { cause: string, sipCode: int }"], ["after 30s -> Ended / cancelRing", "after 45s -> Ended / cancelRing"]);
+const breaking = version(
+  2,
+  ["event Hangup { cause: string }", "event Hangup { cause: string, sipCode: int }"],
+  ["after 30s -> Ended / cancelRing", "after 45s -> Ended / cancelRing"],
+);
 /** A next version with a warning only. */
 const warningOnly = version(2, ["after 30s -> Ended / cancelRing", "after 45s -> Ended / cancelRing"]);
 const survey = `machine Survey {
@@ -57,7 +61,17 @@ const redis = await startRedis();
 const client = new Redis(redis.url);
 const definitionJson = JSON.stringify(specMachines([{ path: "old.fsm", text: baseSpec }]).machines[0]!.definition.data);
 // As the runtime stores them: each version beside its content hash (`h:<version>`), which is not a version.
-await client.hset("fsm:def:{Call}", "1", definitionJson, "h:1", "0123456789abcdef", "3", definitionJson.replace('"version":1', '"version":3'), "h:3", "fedcba9876543210");
+await client.hset(
+  "fsm:def:{Call}",
+  "1",
+  definitionJson,
+  "h:1",
+  "0123456789abcdef",
+  "3",
+  definitionJson.replace('"version":1', '"version":3'),
+  "h:3",
+  "fedcba9876543210",
+);
 await client.hset("fsm:def:{Garbled}", "1", "{not json");
 const nobodyListens = `redis://127.0.0.1:${await freePort()}`;
 
@@ -128,50 +142,81 @@ cliTest("--strict makes warnings exit 1", ["diff", "old.fsm", "warning.fsm", "--
   assert.match(run.stdout, /warning FSM608/);
 });
 
-cliTest("--format json prints the report check prints: diagnostics with file, code, severity, message and range, and a summary", ["diff", "old.fsm", "breaking.fsm", "--format", "json"], (run) => {
-  assert.is(run.code, 1);
-  const report = JSON.parse(run.stdout) as JsonReport;
-  assert.equal(Object.keys(report), ["diagnostics", "summary"]);
-  assert.equal(report.summary, { files: 2, errors: 1, warnings: 1 });
-  const [error, warning] = report.diagnostics;
-  assert.equal(error, { file: "breaking.fsm", code: "FSM606", severity: "error", message: error?.message ?? "", range: rangeOf(breaking, "sipCode") });
-  assert.equal(warning, { file: "breaking.fsm", code: "FSM608", severity: "warning", message: warning?.message ?? "", range: rangeOf(breaking, "45s") });
-});
+cliTest(
+  "--format json prints the report check prints: diagnostics with file, code, severity, message and range, and a summary",
+  ["diff", "old.fsm", "breaking.fsm", "--format", "json"],
+  (run) => {
+    assert.is(run.code, 1);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    assert.equal(Object.keys(report), ["diagnostics", "summary"]);
+    assert.equal(report.summary, { files: 2, errors: 1, warnings: 1 });
+    const [error, warning] = report.diagnostics;
+    assert.equal(error, { file: "breaking.fsm", code: "FSM606", severity: "error", message: error?.message ?? "", range: rangeOf(breaking, "sipCode") });
+    assert.equal(warning, { file: "breaking.fsm", code: "FSM608", severity: "warning", message: warning?.message ?? "", range: rangeOf(breaking, "45s") });
+  },
+);
 
 const jsonOfBreaking = runAtMost(() => runFsmc(["diff", "old.fsm", "breaking.fsm", "--format", "json"], work));
 
-cliTest("--format sarif prints a valid SARIF 2.1.0 log declaring the diff rules, whose results match the JSON report", ["diff", "old.fsm", "breaking.fsm", "--format", "sarif"], async (run) => {
-  assert.is(run.code, 1);
-  const log = JSON.parse(run.stdout) as SarifLog;
-  assert.is(sarifSchemaErrors(log), "");
-  const rules = log.runs[0]!.tool.driver.rules;
-  const results = log.runs[0]!.results;
-  for (const result of results) assert.is(rules[result.ruleIndex]?.id, result.ruleId);
-  assert.equal(
-    rules.filter((r) => r.id.startsWith("FSM6")).map((r) => [r.id, r.defaultConfiguration.level]),
-    [
-      ["FSM601", "error"], ["FSM602", "error"], ["FSM603", "warning"], ["FSM604", "warning"], ["FSM605", "warning"], ["FSM606", "error"],
-      ["FSM607", "warning"], ["FSM608", "warning"], ["FSM609", "warning"], ["FSM610", "warning"], ["FSM611", "error"], ["FSM612", "warning"],
-    ],
-  );
-  const json = JSON.parse((await jsonOfBreaking).stdout) as JsonReport;
-  assert.equal(
-    results.map((r) => [r.ruleId, r.level, r.message.text, r.locations[0]?.physicalLocation.artifactLocation.uri, r.locations[0]?.physicalLocation.region.startLine]),
-    json.diagnostics.map((d) => [d.code, d.severity, d.message, d.file, d.range.start.line]),
-  );
-});
+cliTest(
+  "--format sarif prints a valid SARIF 2.1.0 log declaring the diff rules, whose results match the JSON report",
+  ["diff", "old.fsm", "breaking.fsm", "--format", "sarif"],
+  async (run) => {
+    assert.is(run.code, 1);
+    const log = JSON.parse(run.stdout) as SarifLog;
+    assert.is(sarifSchemaErrors(log), "");
+    const rules = log.runs[0]!.tool.driver.rules;
+    const results = log.runs[0]!.results;
+    for (const result of results) assert.is(rules[result.ruleIndex]?.id, result.ruleId);
+    assert.equal(
+      rules.filter((r) => r.id.startsWith("FSM6")).map((r) => [r.id, r.defaultConfiguration.level]),
+      [
+        ["FSM601", "error"],
+        ["FSM602", "error"],
+        ["FSM603", "warning"],
+        ["FSM604", "warning"],
+        ["FSM605", "warning"],
+        ["FSM606", "error"],
+        ["FSM607", "warning"],
+        ["FSM608", "warning"],
+        ["FSM609", "warning"],
+        ["FSM610", "warning"],
+        ["FSM611", "error"],
+        ["FSM612", "warning"],
+      ],
+    );
+    const json = JSON.parse((await jsonOfBreaking).stdout) as JsonReport;
+    assert.equal(
+      results.map((r) => [
+        r.ruleId,
+        r.level,
+        r.message.text,
+        r.locations[0]?.physicalLocation.artifactLocation.uri,
+        r.locations[0]?.physicalLocation.region.startLine,
+      ]),
+      json.diagnostics.map((d) => [d.code, d.severity, d.message, d.file, d.range.start.line]),
+    );
+  },
+);
 
 cliTest("directories on both sides match machines by name across files", ["diff", "old", "new", "--format", "json"], (run) => {
   assert.is(run.code, 0, run.stdout + run.stderr);
   assert.equal(JSON.parse(run.stdout) as JsonReport, { diagnostics: [], summary: { files: 3, errors: 0, warnings: 0 } });
 });
 
-cliTest("--from and --to take several paths per side; a machine missing from the new side is FSM603 at its old name", ["diff", "--from", "old/call.fsm", "old/survey.fsm", "--to", "new-without-survey/call.fsm", "--format", "json"], (run) => {
-  assert.is(run.code, 0, run.stderr);
-  const report = JSON.parse(run.stdout) as JsonReport;
-  assert.equal(report.diagnostics.map((d) => [d.file, d.code, d.range]), [["old/survey.fsm", "FSM603", rangeOf(survey, "Survey")]]);
-  assert.is(report.summary.files, 3);
-});
+cliTest(
+  "--from and --to take several paths per side; a machine missing from the new side is FSM603 at its old name",
+  ["diff", "--from", "old/call.fsm", "old/survey.fsm", "--to", "new-without-survey/call.fsm", "--format", "json"],
+  (run) => {
+    assert.is(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    assert.equal(
+      report.diagnostics.map((d) => [d.file, d.code, d.range]),
+      [["old/survey.fsm", "FSM603", rangeOf(survey, "Survey")]],
+    );
+    assert.is(report.summary.files, 3);
+  },
+);
 
 cliTest("specs with check errors are not compared: their errors are printed and the run exits 1", ["diff", "old.fsm", "broken.fsm"], (run) => {
   assert.is(run.code, 1);
@@ -180,17 +225,33 @@ cliTest("specs with check errors are not compared: their errors are printed and 
   assert.match(run.stderr, /nothing compared: the specs have errors/);
 });
 
-cliTest("a missing old file is a failed operation naming it and the OS reason", ["diff", "gone.fsm", "compatible.fsm"], failedWith("fsmc: cannot read gone.fsm: no such file or directory (ENOENT)"));
+cliTest(
+  "a missing old file is a failed operation naming it and the OS reason",
+  ["diff", "gone.fsm", "compatible.fsm"],
+  failedWith("fsmc: cannot read gone.fsm: no such file or directory (ENOENT)"),
+);
 
-cliTest("a missing new file is a failed operation naming it and the OS reason", ["diff", "old.fsm", "gone.fsm"], failedWith("fsmc: cannot read gone.fsm: no such file or directory (ENOENT)"));
+cliTest(
+  "a missing new file is a failed operation naming it and the OS reason",
+  ["diff", "old.fsm", "gone.fsm"],
+  failedWith("fsmc: cannot read gone.fsm: no such file or directory (ENOENT)"),
+);
 
 cliTest("only one side is a usage error", ["diff", "old.fsm"], usage(/name the old and the new specs/));
 
-cliTest("a side given both as a path and with --from is a usage error", ["diff", "old.fsm", "compatible.fsm", "--from", "old"], usage(/give the old side once/));
+cliTest(
+  "a side given both as a path and with --from is a usage error",
+  ["diff", "old.fsm", "compatible.fsm", "--from", "old"],
+  usage(/give the old side once/),
+);
 
 cliTest("a bad --format is a usage error", ["diff", "old.fsm", "compatible.fsm", "--format", "xml"], usage(/xml/));
 
-cliTest("with --redis, the old side must be Machine@version", ["diff", "--redis", redis.url, "old.fsm", "compatible.fsm"], usage(/expected <Machine>@<version>.*"old\.fsm"/));
+cliTest(
+  "with --redis, the old side must be Machine@version",
+  ["diff", "--redis", redis.url, "old.fsm", "compatible.fsm"],
+  usage(/expected <Machine>@<version>.*"old\.fsm"/),
+);
 
 cliTest("--redis: the stored definition unchanged at the same version reports nothing", ["diff", "--redis", redis.url, "Call@1", "old.fsm"], (run) => {
   assert.is(run.code, 0, run.stdout + run.stderr);
@@ -204,23 +265,48 @@ cliTest("--redis: a compatible next version reports nothing", ["diff", "--redis"
 cliTest("--redis: reports point into the new spec", ["diff", "--redis", redis.url, "Call@1", "breaking.fsm", "--format", "json"], (run) => {
   assert.is(run.code, 1);
   const report = JSON.parse(run.stdout) as JsonReport;
-  assert.equal(report.diagnostics.map((d) => [d.file, d.code, d.range]), [["breaking.fsm", "FSM606", rangeOf(breaking, "sipCode")], ["breaking.fsm", "FSM608", rangeOf(breaking, "45s")]]);
+  assert.equal(
+    report.diagnostics.map((d) => [d.file, d.code, d.range]),
+    [
+      ["breaking.fsm", "FSM606", rangeOf(breaking, "sipCode")],
+      ["breaking.fsm", "FSM608", rangeOf(breaking, "45s")],
+    ],
+  );
   assert.equal(report.summary, { files: 1, errors: 1, warnings: 1 });
 });
 
-cliTest("--redis: a new spec with a lower version than the stored one is FSM602 at its version", ["diff", "--redis", redis.url, "Call@3", "compatible.fsm", "--format", "json"], (run) => {
-  assert.is(run.code, 1);
-  const report = JSON.parse(run.stdout) as JsonReport;
-  assert.equal(report.diagnostics.map((d) => [d.code, d.range]), [["FSM602", rangeOf(compatible, "2")]]);
-});
+cliTest(
+  "--redis: a new spec with a lower version than the stored one is FSM602 at its version",
+  ["diff", "--redis", redis.url, "Call@3", "compatible.fsm", "--format", "json"],
+  (run) => {
+    assert.is(run.code, 1);
+    const report = JSON.parse(run.stdout) as JsonReport;
+    assert.equal(
+      report.diagnostics.map((d) => [d.code, d.range]),
+      [["FSM602", rangeOf(compatible, "2")]],
+    );
+  },
+);
 
-cliTest("--redis: a machine the new specs lack fails (a wrong path or a rename), naming the machine and the files", ["diff", "--redis", redis.url, "Call@1", "old/survey.fsm", "--format", "json"], failedWith("fsmc diff: no machine Call in old/survey.fsm: nothing to compare with version 1 from Redis"));
+cliTest(
+  "--redis: a machine the new specs lack fails (a wrong path or a rename), naming the machine and the files",
+  ["diff", "--redis", redis.url, "Call@1", "old/survey.fsm", "--format", "json"],
+  failedWith("fsmc diff: no machine Call in old/survey.fsm: nothing to compare with version 1 from Redis"),
+);
 
 const address = redis.url.replace("redis://", "");
 
-cliTest("--redis: a version the hash lacks exits 1 naming address, key and version, and the versions there", ["diff", "--redis", redis.url, "Call@2", "compatible.fsm"], failedWith(`fsmc diff: Redis at ${address} has no version 2 in fsm:def:{Call} (it holds versions 1, 3)`));
+cliTest(
+  "--redis: a version the hash lacks exits 1 naming address, key and version, and the versions there",
+  ["diff", "--redis", redis.url, "Call@2", "compatible.fsm"],
+  failedWith(`fsmc diff: Redis at ${address} has no version 2 in fsm:def:{Call} (it holds versions 1, 3)`),
+);
 
-cliTest("--redis: a machine with no stored definition exits 1 naming address, key and version", ["diff", "--redis", redis.url, "Survey@4", "old/survey.fsm"], failedWith(`fsmc diff: Redis at ${address} has no fsm:def:{Survey}, so no version 4 of it`));
+cliTest(
+  "--redis: a machine with no stored definition exits 1 naming address, key and version",
+  ["diff", "--redis", redis.url, "Survey@4", "old/survey.fsm"],
+  failedWith(`fsmc diff: Redis at ${address} has no fsm:def:{Survey}, so no version 4 of it`),
+);
 
 cliTest("--redis: a stored value that is not JSON exits 1 naming address, key and version", ["diff", "--redis", redis.url, "Garbled@1", "old.fsm"], (run) => {
   assert.is(run.code, 1);

@@ -65,27 +65,67 @@ function failedOn(line: string): (run: FsmcRun) => void {
   };
 }
 
-cliTest("check of a path that does not exist exits 1 naming it and ENOENT", () => runFsmc(["check", "missing-dir"], work), failedOn("cannot read missing-dir: no such file or directory (ENOENT)"));
+cliTest(
+  "check of a path that does not exist exits 1 naming it and ENOENT",
+  () => runFsmc(["check", "missing-dir"], work),
+  failedOn("cannot read missing-dir: no such file or directory (ENOENT)"),
+);
 
-cliTest("check of a path under a file exits 1 naming it and ENOTDIR", () => runFsmc(["check", "a-file.txt/spec.fsm"], work), failedOn("cannot read a-file.txt/spec.fsm: not a directory (ENOTDIR)"));
+cliTest(
+  "check of a path under a file exits 1 naming it and ENOTDIR",
+  () => runFsmc(["check", "a-file.txt/spec.fsm"], work),
+  failedOn("cannot read a-file.txt/spec.fsm: not a directory (ENOTDIR)"),
+);
 
-cliTest("check of an unreadable file exits 1 naming it and EACCES", () => runUnprivileged(["check", "secret.fsm"]), failedOn("cannot read secret.fsm: permission denied (EACCES)"));
+cliTest(
+  "check of an unreadable file exits 1 naming it and EACCES",
+  () => runUnprivileged(["check", "secret.fsm"]),
+  failedOn("cannot read secret.fsm: permission denied (EACCES)"),
+);
 
-cliTest("check of a directory it may not list exits 1 naming it and EACCES", () => runUnprivileged(["check", "closed"]), failedOn("cannot read directory closed: permission denied (EACCES)"));
+cliTest(
+  "check of a directory it may not list exits 1 naming it and EACCES",
+  () => runUnprivileged(["check", "closed"]),
+  failedOn("cannot read directory closed: permission denied (EACCES)"),
+);
 
 cliTest("check of a directory with no .fsm file exits 1 naming it", () => runFsmc(["check", "empty"], work), failedOn("no .fsm files in directory: empty"));
 
-cliTest("graph of a file that does not exist exits 1 naming it and ENOENT", () => runFsmc(["graph", "nowhere.fsm"], work), failedOn("cannot read nowhere.fsm: no such file or directory (ENOENT)"));
+cliTest(
+  "graph of a file that does not exist exits 1 naming it and ENOENT",
+  () => runFsmc(["graph", "nowhere.fsm"], work),
+  failedOn("cannot read nowhere.fsm: no such file or directory (ENOENT)"),
+);
 
-cliTest("compile -o into a path that is a file exits 1 naming it and ENOTDIR", () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt"], work), failedOn("cannot write to a-file.txt: not a directory (ENOTDIR)"));
+cliTest(
+  "compile -o into a path that is a file exits 1 naming it and ENOTDIR",
+  () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt"], work),
+  failedOn("cannot write to a-file.txt: not a directory (ENOTDIR)"),
+);
 
-cliTest("compile --check against an output path that is a file exits 1 the same way", () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt", "--check"], work), failedOn("cannot write to a-file.txt: not a directory (ENOTDIR)"));
+cliTest(
+  "compile --check against an output path that is a file exits 1 the same way",
+  () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt", "--check"], work),
+  failedOn("cannot write to a-file.txt: not a directory (ENOTDIR)"),
+);
 
-cliTest("compile -o under a file exits 1 naming the path and ENOTDIR", () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt/out"], work), failedOn("cannot write to a-file.txt/out: not a directory (ENOTDIR)"));
+cliTest(
+  "compile -o under a file exits 1 naming the path and ENOTDIR",
+  () => runFsmc(["compile", "call.fsm", "-o", "a-file.txt/out"], work),
+  failedOn("cannot write to a-file.txt/out: not a directory (ENOTDIR)"),
+);
 
-cliTest("compile -o into a directory it may not write exits 1 naming the path and EACCES", () => runUnprivileged(["compile", "call.fsm", "-o", "read-only/out"]), failedOn("cannot write to read-only/out: permission denied (EACCES)"));
+cliTest(
+  "compile -o into a directory it may not write exits 1 naming the path and EACCES",
+  () => runUnprivileged(["compile", "call.fsm", "-o", "read-only/out"]),
+  failedOn("cannot write to read-only/out: permission denied (EACCES)"),
+);
 
-cliTest("compile -o where a module's file name is a directory exits 1 naming it and EISDIR", () => runFsmc(["compile", "call.fsm", "-o", "clash"], work), failedOn("cannot write to clash/inbound-call.ts: is a directory (EISDIR)"));
+cliTest(
+  "compile -o where a module's file name is a directory exits 1 naming it and EISDIR",
+  () => runFsmc(["compile", "call.fsm", "-o", "clash"], work),
+  failedOn("cannot write to clash/inbound-call.ts: is a directory (EISDIR)"),
+);
 
 /** A usage error: exit 2, the problem, and the pointer to --help. */
 function usage(pattern: RegExp): (run: FsmcRun) => void {
@@ -103,7 +143,11 @@ cliTest("a missing argument is still a usage error, exit 2", () => runFsmc(["com
 
 cliTest("no path at all is still a usage error, exit 2", () => runFsmc(["check"], work), usage(/Not enough non-option arguments/));
 
-cliTest("an option given without its value is a usage error, exit 2", () => runFsmc(["check", "call.fsm", "--previous"], work), usage(/Not enough arguments following: previous/));
+cliTest(
+  "an option given without its value is a usage error, exit 2",
+  () => runFsmc(["check", "call.fsm", "--previous"], work),
+  usage(/Not enough arguments following: previous/),
+);
 
 cliTest("-o without a directory is a usage error, exit 2", () => runFsmc(["compile", "call.fsm", "-o"], work), usage(/Not enough arguments following: o/));
 

@@ -10,10 +10,7 @@ import { repoRoot, runFsmc, stackFrame } from "../support/run-fsmc.js";
 const work = mkdtempSync(join(tmpdir(), "fsmc-compile-cli-"));
 const example = join(repoRoot, "test/fixtures/emit/inbound-call.fsm");
 const twoMachines = join(work, "two.fsm");
-writeFileSync(
-  twoMachines,
-  readFileSync(example, "utf8") + readFileSync(join(repoRoot, "test/fixtures/emit/callback-dialer.fsm"), "utf8"),
-);
+writeFileSync(twoMachines, readFileSync(example, "utf8") + readFileSync(join(repoRoot, "test/fixtures/emit/callback-dialer.fsm"), "utf8"));
 const broken = join(work, "broken.fsm");
 writeFileSync(broken, "machine Broken {\n  initial state A { on Nope -> B }\n  final state C\n}\n");
 
@@ -40,7 +37,10 @@ test("compiling into an existing package refuses a changed machine under a versi
   writeFileSync(spec, source.replace("deadline 2h", "deadline 3h"));
   const changed = await runFsmc(["compile", spec, "-o", out, "--package", "@acme/flows"]);
   assert.is(changed.code, 1);
-  assert.match(changed.stderr, /fsmc compile: machine InboundCall version 3 in .*out-package\/inbound-call has content hash [0-9a-f]{16}, and the specs compile it to [0-9a-f]{16}: bump `version`/);
+  assert.match(
+    changed.stderr,
+    /fsmc compile: machine InboundCall version 3 in .*out-package\/inbound-call has content hash [0-9a-f]{16}, and the specs compile it to [0-9a-f]{16}: bump `version`/,
+  );
   assert.match(changed.stderr, "nothing written to");
   assert.is(changed.stderr.split("\n").filter((line) => line.includes("content hash")).length, 1, "one sentence for the machine, not one per file");
   assert.is(readFileSync(join(out, "inbound-call.js"), "utf8"), before, "the package is unchanged");

@@ -17,7 +17,9 @@ function isDefinition(value: unknown): value is MachineDefinition {
 }
 
 for (const directory of directories) {
-  const modules = readdirSync(join(repoRoot, directory)).filter((f) => f.endsWith(".ts") && f !== "index.ts").sort();
+  const modules = readdirSync(join(repoRoot, directory))
+    .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+    .sort();
 
   test(`${directory} holds generated modules`, () => {
     assert.ok(modules.length > 0);

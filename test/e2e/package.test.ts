@@ -80,11 +80,27 @@ test("a package compiled with --package packs, installs beside @fsmc/runtime and
   mkdirSync(consumerDir);
   writeFileSync(
     join(consumerDir, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "@acme/call-flows": `file:${join(work, tarball)}`, "@fsmc/runtime": `file:${join(repoRoot, "runtime")}` } }, null, 2),
+    JSON.stringify(
+      {
+        name: "consumer",
+        private: true,
+        type: "module",
+        dependencies: { "@acme/call-flows": `file:${join(work, tarball)}`, "@fsmc/runtime": `file:${join(repoRoot, "runtime")}` },
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(
     join(consumerDir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ["consumer.ts"] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        include: ["consumer.ts"],
+      },
+      null,
+      2,
+    ),
   );
   writeFileSync(join(consumerDir, "consumer.ts"), consumerSource);
   const installed = await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts"], consumerDir);
@@ -94,7 +110,11 @@ test("a package compiled with --package packs, installs beside @fsmc/runtime and
   assert.is(typecheck.stdout + typecheck.stderr, "");
   assert.is(typecheck.code, 0);
 
-  const loaded = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("@acme/call-flows"); console.log(m.InboundCall.name, m.InboundCall.states.Greeting.timers[0].id)'], consumerDir);
+  const loaded = await run(
+    process.execPath,
+    ["--input-type=module", "-e", 'const m = await import("@acme/call-flows"); console.log(m.InboundCall.name, m.InboundCall.states.Greeting.timers[0].id)'],
+    consumerDir,
+  );
   assert.is(loaded.stdout.trim(), "InboundCall Greeting/10s", loaded.stderr);
 });
 

@@ -19,9 +19,14 @@ interface Run {
 
 function run(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, encoding: "utf8", timeout: 180_000, env: { ...process.env, npm_config_loglevel: "error", ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
-    });
+    execFile(
+      command,
+      args,
+      { cwd, encoding: "utf8", timeout: 180_000, env: { ...process.env, npm_config_loglevel: "error", ...env } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -34,7 +39,11 @@ test.after(async () => {
 
 /** Packs the workspace package `workspace` (or the root) into `work`; npm pack is told not to build: the suite built dist/ already. */
 async function pack(workspace?: string): Promise<string> {
-  const packed = await run("npm", ["pack", ...(workspace ? ["--workspace", workspace] : []), "--ignore-scripts", "--pack-destination", work, "--json"], repoRoot);
+  const packed = await run(
+    "npm",
+    ["pack", ...(workspace ? ["--workspace", workspace] : []), "--ignore-scripts", "--pack-destination", work, "--json"],
+    repoRoot,
+  );
   assert.is(packed.code, 0, packed.stderr);
   const filename = (JSON.parse(packed.stdout) as { filename: string }[])[0]?.filename;
   assert.ok(filename, packed.stdout);
@@ -120,10 +129,17 @@ test("the packed fsmc checks and compiles, and a runtime-only service runs the c
   assert.is(bad.code, 2, "a usage error exits 2");
   const compiled = await run(fsmc, ["compile", "door.fsm", "-o", "doors", "--package", "@acme/doors", "--version", "1.0.0"], cliProject);
   assert.is(compiled.code, 0, compiled.stderr);
-  const manifest = JSON.parse(readFileSync(join(cliProject, "doors/package.json"), "utf8")) as { peerDependencies?: Record<string, string>; dependencies?: unknown };
+  const manifest = JSON.parse(readFileSync(join(cliProject, "doors/package.json"), "utf8")) as {
+    peerDependencies?: Record<string, string>;
+    dependencies?: unknown;
+  };
   assert.equal(manifest.peerDependencies, { "@fsmc/runtime": "^0.1.0" }, "the compiled package asks for the runtime alone");
   assert.is(manifest.dependencies, undefined);
-  const loaded = await run(process.execPath, ["--input-type=module", "-e", 'const m = await import("fsmc/runtime"); console.log(typeof m.FlowRuntime)'], cliProject);
+  const loaded = await run(
+    process.execPath,
+    ["--input-type=module", "-e", 'const m = await import("fsmc/runtime"); console.log(typeof m.FlowRuntime)'],
+    cliProject,
+  );
   assert.is(loaded.stdout.trim(), "function", `fsmc/runtime still works for those who install fsmc: ${loaded.stderr}`);
 
   // A service that runs flows: the runtime and the compiled package, nothing of the compiler.

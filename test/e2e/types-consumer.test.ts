@@ -17,9 +17,14 @@ interface TscRun {
 
 function runTsc(project: string): Promise<TscRun> {
   return new Promise((resolve) => {
-    execFile(tsc, ["--noEmit", "--strict", "--pretty", "false", "-p", project], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, output: stdout + stderr });
-    });
+    execFile(
+      tsc,
+      ["--noEmit", "--strict", "--pretty", "false", "-p", project],
+      { cwd: repoRoot, encoding: "utf8", timeout: 120_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -28,7 +33,9 @@ function errorLocations(output: string): { file: string; line: number }[] {
   return [...output.matchAll(/^(.+?)\((\d+),\d+\): error TS\d+/gm)].map((m) => ({ file: m[1] ?? "", line: Number(m[2]) }));
 }
 
-const rejectFiles = readdirSync(typesDir).filter((f) => f.endsWith("-rejects.ts")).sort();
+const rejectFiles = readdirSync(typesDir)
+  .filter((f) => f.endsWith("-rejects.ts"))
+  .sort();
 
 test("consumers implementing every handler, and every @ts-expect-error case, compile under tsc --strict", async () => {
   const run = await runTsc(join(typesDir, "tsconfig.json"));

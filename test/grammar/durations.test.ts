@@ -16,7 +16,14 @@ function timer(duration: string): { duration: DurationAst | undefined; diagnosti
 const advice = "write a positive whole number of d, h, m, s or ms, largest unit first, e.g. 30s, 1m30s or 250ms";
 
 test("valid durations in each unit and combined", () => {
-  for (const [text, ms] of [["250ms", 250], ["30s", 30_000], ["1m30s", 90_000], ["2h", 7_200_000], ["7d", 604_800_000], ["1h0m1ms", 3_600_001]] as const) {
+  for (const [text, ms] of [
+    ["250ms", 250],
+    ["30s", 30_000],
+    ["1m30s", 90_000],
+    ["2h", 7_200_000],
+    ["7d", 604_800_000],
+    ["1h0m1ms", 3_600_001],
+  ] as const) {
     const { duration, diagnostics } = timer(text);
     assert.equal(diagnostics, [], text);
     assert.is(duration?.ms, ms, text);
@@ -62,7 +69,10 @@ test("trailing digits after the last unit are FSM105", () => {
 
 test("deadline durations are checked the same way", () => {
   const { ast, diagnostics } = parseSource({ path: "d.fsm", text: "machine A { deadline 0h -> S }" });
-  assert.equal(diagnostics.map((d) => `${d.range.start.column} ${d.code}`), ["22 FSM105"]);
+  assert.equal(
+    diagnostics.map((d) => `${d.range.start.column} ${d.code}`),
+    ["22 FSM105"],
+  );
   assert.is(ast.machines[0]?.deadlines[0]?.duration.ms, 0);
 });
 

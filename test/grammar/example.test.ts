@@ -40,7 +40,10 @@ test("machine name, doc comment, version and range", () => {
 });
 
 test("context fields with types, optionals and defaults", () => {
-  assert.equal(machine.context.map((f) => f.name.text), ["caller", "digits", "attempts", "agent"]);
+  assert.equal(
+    machine.context.map((f) => f.name.text),
+    ["caller", "digits", "attempts", "agent"],
+  );
   const [caller, digits, attempts, agent] = machine.context;
   assert.equal(caller?.type.base, { kind: "string" });
   assert.is(caller?.default, undefined);
@@ -54,7 +57,10 @@ test("context fields with types, optionals and defaults", () => {
 });
 
 test("events, with the Digit payload as a union of string literals", () => {
-  assert.equal(machine.events.map((e) => e.name.text), ["Answered", "Digit", "Hangup", "Bridged", "BridgeFailed"]);
+  assert.equal(
+    machine.events.map((e) => e.name.text),
+    ["Answered", "Digit", "Hangup", "Bridged", "BridgeFailed"],
+  );
   const digit = machine.events[1];
   assert.equal(digit?.fields[0]?.type.base, { kind: "enum", values: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"] });
   assert.is(machine.events[0]?.fields.length, 0);
@@ -68,7 +74,10 @@ test("the deadline and the machine-level on clause", () => {
   assert.equal(deadline?.duration.ms, 2 * 3_600_000);
   assert.is(deadline?.duration.text, "2h");
   assert.is(deadline?.target.text, "TimedOut");
-  assert.equal(deadline?.actions.map((a) => a.text), ["logTimeout"]);
+  assert.equal(
+    deadline?.actions.map((a) => a.text),
+    ["logTimeout"],
+  );
   assert.equal(deadline?.range.start, { offset: text.indexOf("deadline"), line: 18, column: 3 });
   assert.is(deadline?.range.end.offset, text.indexOf("logTimeout") + "logTimeout".length);
   assert.is(deadline?.range.end.column, 39);
@@ -76,18 +85,33 @@ test("the deadline and the machine-level on clause", () => {
   assert.is(anyOn?.scope, "machine");
   assert.equal(anyOn?.trigger.kind === "event" && anyOn.trigger.event.text, "Hangup");
   assert.is(anyOn?.target?.text, "Ended");
-  assert.equal(anyOn?.actions.map((a) => a.text), ["recordHangup"]);
+  assert.equal(
+    anyOn?.actions.map((a) => a.text),
+    ["recordHangup"],
+  );
 });
 
 test("states in order, with initial and final keywords and their ranges", () => {
-  assert.equal(machine.states.map((s) => s.name.text), ["Ringing", "Greeting", "Routing", "Connected", "Ended", "Missed", "TimedOut"]);
+  assert.equal(
+    machine.states.map((s) => s.name.text),
+    ["Ringing", "Greeting", "Routing", "Connected", "Ended", "Missed", "TimedOut"],
+  );
   assert.equal(state("Ringing").initial?.start, { offset: text.indexOf("initial state"), line: 21, column: 3 });
   assert.is(state("Ringing").final, undefined);
-  assert.equal(machine.states.filter((s) => s.final).map((s) => s.name.text), ["Ended", "Missed", "TimedOut"]);
+  assert.equal(
+    machine.states.filter((s) => s.final).map((s) => s.name.text),
+    ["Ended", "Missed", "TimedOut"],
+  );
   assert.equal(state("Missed").range.start.line, 47);
   assert.equal(state("Missed").range.end.column, 21);
-  assert.equal(state("Ended").entries.map((e) => e.actions.map((a) => a.text)), [["releaseResources"]]);
-  assert.equal(state("Connected").exits.map((e) => e.actions.map((a) => a.text)), [["stopRecording"]]);
+  assert.equal(
+    state("Ended").entries.map((e) => e.actions.map((a) => a.text)),
+    [["releaseResources"]],
+  );
+  assert.equal(
+    state("Connected").exits.map((e) => e.actions.map((a) => a.text)),
+    [["stopRecording"]],
+  );
 });
 
 test("timers carry their duration in milliseconds", () => {
@@ -105,7 +129,10 @@ test("clauses keep guard, target and actions, in source order", () => {
   assert.equal(greeting[0]?.guard?.range.start, { offset: text.indexOf("isMenuChoice"), line: 28, column: 15 });
   const internal = greeting[2];
   assert.is(internal?.target, undefined);
-  assert.equal(internal?.actions.map((a) => a.text), ["countAttempt", "playRetry"]);
+  assert.equal(
+    internal?.actions.map((a) => a.text),
+    ["countAttempt", "playRetry"],
+  );
   assert.equal(internal?.range.start, { offset: text.indexOf("on Digit / countAttempt"), line: 30, column: 5 });
   assert.is(internal?.range.end.column, 39);
   const selfTransition = greeting[3];

@@ -21,7 +21,8 @@ function counted(text: string, offset: number): { offset: number; line: number; 
 test("every offset has the line and column a character-by-character count gives, whatever the line breaks", () => {
   for (const text of ["", "a", "\n", "ab\ncd\r\nef\rgh\n\n\r\r\n", "\r\n\r\n x", "no break at all"]) {
     const lines = new LineStarts(text);
-    for (let offset = 0; offset <= text.length; offset++) assert.equal(lines.position(offset), counted(text, offset), `offset ${offset} of ${JSON.stringify(text)}`);
+    for (let offset = 0; offset <= text.length; offset++)
+      assert.equal(lines.position(offset), counted(text, offset), `offset ${offset} of ${JSON.stringify(text)}`);
   }
 });
 
@@ -40,7 +41,10 @@ test("a span ends just after its last character, on that character's line", () =
 
 test("a name on the line after a CRLF line break is reported at its own line and column", () => {
   const { diagnostics } = parseSource({ path: "a.fsm", text: "machine A {\r\n  initial state S { after 0s -> F }\r\n  final state F\r\n}\r\n" });
-  assert.equal(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column, d.range.end.column]), [["FSM105", 2, 27, 29]]);
+  assert.equal(
+    diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.column, d.range.end.column]),
+    [["FSM105", 2, 27, 29]],
+  );
 });
 
 test.run();

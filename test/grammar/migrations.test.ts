@@ -63,18 +63,29 @@ test("a block may stand anywhere among the machine's members", () => {
   const { machine, reported } = parse("machine A {\n  initial state S { after 1s -> E }\n  migrate from 1 { S -> E }\n  final state E\n  version 2\n}");
   assert.equal(reported, []);
   assert.equal(mappings(machine), [[1, ["S -> E"]]]);
-  assert.equal(machine?.states.map((s) => s.name.text), ["S", "E"]);
+  assert.equal(
+    machine?.states.map((s) => s.name.text),
+    ["S", "E"],
+  );
 });
 
 test("'from' stays usable as a name: only 'migrate' is a keyword", () => {
   const { machine, reported } = parse("machine A {\n  event Incoming { from: string }\n  initial state from { on Incoming -> E }\n  final state E\n}");
   assert.equal(reported, []);
-  assert.equal(machine?.events[0]?.fields.map((f) => f.name.text), ["from"]);
-  assert.equal(machine?.states.map((s) => s.name.text), ["from", "E"]);
+  assert.equal(
+    machine?.events[0]?.fields.map((f) => f.name.text),
+    ["from"],
+  );
+  assert.equal(
+    machine?.states.map((s) => s.name.text),
+    ["from", "E"],
+  );
 });
 
 test("a version after 'from' that is not a positive whole number is a syntax error, and the block is left out", () => {
-  const { machine, reported } = parse("machine A {\n  version 3\n  migrate from 1.5 { S -> S }\n  migrate from 0 {}\n  initial state S { after 1s -> E }\n  final state E\n}");
+  const { machine, reported } = parse(
+    "machine A {\n  version 3\n  migrate from 1.5 { S -> S }\n  migrate from 0 {}\n  initial state S { after 1s -> E }\n  final state E\n}",
+  );
   assert.equal(reported, [
     "3:16 FSM001 'migrate from' takes a version, a positive whole number such as 1 or 2, found '1.5'",
     "4:16 FSM001 'migrate from' takes a version, a positive whole number such as 1 or 2, found '0'",
@@ -89,14 +100,21 @@ test("a missing 'from' is reported, and the block is still read", () => {
 });
 
 test("a mapping without its target is reported where the target should be; the next line is still a mapping", () => {
-  const { machine, reported } = parse("machine A {\n  version 2\n  migrate from 1 {\n    Idle ->\n    Ringing -> S\n  }\n  initial state S { after 1s -> E }\n  final state E\n}");
+  const { machine, reported } = parse(
+    "machine A {\n  version 2\n  migrate from 1 {\n    Idle ->\n    Ringing -> S\n  }\n  initial state S { after 1s -> E }\n  final state E\n}",
+  );
   assert.equal(reported, ["5:5 FSM001 expected a name after '->', found identifier 'Ringing'"]);
   assert.equal(mappings(machine), [[1, ["Ringing -> S"]]]);
-  assert.equal(machine?.states.map((s) => s.name.text), ["S", "E"]);
+  assert.equal(
+    machine?.states.map((s) => s.name.text),
+    ["S", "E"],
+  );
 });
 
 test("a mapping without its arrow keeps the mapping and the lines after it", () => {
-  const { machine, reported } = parse("machine A {\n  version 2\n  migrate from 1 {\n    Idle S\n    Ringing -> S\n  }\n  initial state S { after 1s -> E }\n  final state E\n}");
+  const { machine, reported } = parse(
+    "machine A {\n  version 2\n  migrate from 1 {\n    Idle S\n    Ringing -> S\n  }\n  initial state S { after 1s -> E }\n  final state E\n}",
+  );
   assert.equal(reported, ["4:10 FSM001 expected '->' after 'Idle', found identifier 'S'"]);
   assert.equal(mappings(machine), [[1, ["Idle -> S", "Ringing -> S"]]]);
 });
@@ -105,7 +123,10 @@ test("a block whose '}' is forgotten ends at the next member, which is parsed as
   const { machine, reported } = parse("machine A {\n  version 2\n  migrate from 1 {\n    Idle -> S\n  initial state S { after 1s -> E }\n  final state E\n}");
   assert.equal(reported, ["5:3 FSM001 expected a state mapping ('Old -> New') or '}' after 'S', found 'initial'"]);
   assert.equal(mappings(machine), [[1, ["Idle -> S"]]]);
-  assert.equal(machine?.states.map((s) => s.name.text), ["S", "E"]);
+  assert.equal(
+    machine?.states.map((s) => s.name.text),
+    ["S", "E"],
+  );
 });
 
 test.run();

@@ -15,11 +15,14 @@ test("a clause whose guard breaks off keeps the operand read before the break, a
   const { machine, reported } = parse("machine A {\n  event E\n  initial state S {\n    on E -> S / a\n    on E [ok && ] -> S\n    after 5s -> S\n  }\n}");
   assert.equal(reported, ["5:17 FSM001 expected a guard name, '!' or '(' after '&&', found ']'"]);
   const clauses = machine?.states[0]?.clauses ?? [];
-  assert.equal(clauses.map((c) => [c.trigger.kind, c.guard?.kind, c.target?.text, at(c.range)]), [
-    ["event", undefined, "S", "4:5-4:18"],
-    ["event", "ref", "S", "5:5-5:23"],
-    ["after", undefined, "S", "6:5-6:18"],
-  ]);
+  assert.equal(
+    clauses.map((c) => [c.trigger.kind, c.guard?.kind, c.target?.text, at(c.range)]),
+    [
+      ["event", undefined, "S", "4:5-4:18"],
+      ["event", "ref", "S", "5:5-5:23"],
+      ["after", undefined, "S", "6:5-6:18"],
+    ],
+  );
 });
 
 test("a deadline without its target is left out, but its zero duration is still reported", () => {

@@ -39,12 +39,61 @@ test("thousands of syntax errors in one machine are reported without exhausting 
   const text = `machine A {\n  state S {\n${"    on E -> ->\n".repeat(20_000)}  }\n}`;
   const diagnostics = parseSource({ path: "r.fsm", text }).diagnostics;
   assert.ok(diagnostics.length >= 1);
-  assert.ok(diagnostics.every((d) => d.code === "FSM001" && !d.message.includes("the parser failed")), diagnostics[0]?.message);
+  assert.ok(
+    diagnostics.every((d) => d.code === "FSM001" && !d.message.includes("the parser failed")),
+    diagnostics[0]?.message,
+  );
   assert.equal(diagnostics[0] && `${diagnostics[0].range.start.line}:${diagnostics[0].range.start.column}`, "3:13");
 });
 
 test("random token soup never throws and every diagnostic points into the text", () => {
-  const vocabulary = ["machine", "A", "state", "initial", "final", "event", "context", "on", "after", "deadline", "entry", "exit", "version", "{", "}", "[", "]", "(", ")", "->", "/", ",", ":", "=", "|", "?", "!", "&&", "||", "else", "30s", "0s", "5x", "1", '"s"', "string", "int", "true", "\n", "/*", "*/", "//", "///", '"', "@"];
+  const vocabulary = [
+    "machine",
+    "A",
+    "state",
+    "initial",
+    "final",
+    "event",
+    "context",
+    "on",
+    "after",
+    "deadline",
+    "entry",
+    "exit",
+    "version",
+    "{",
+    "}",
+    "[",
+    "]",
+    "(",
+    ")",
+    "->",
+    "/",
+    ",",
+    ":",
+    "=",
+    "|",
+    "?",
+    "!",
+    "&&",
+    "||",
+    "else",
+    "30s",
+    "0s",
+    "5x",
+    "1",
+    '"s"',
+    "string",
+    "int",
+    "true",
+    "\n",
+    "/*",
+    "*/",
+    "//",
+    "///",
+    '"',
+    "@",
+  ];
   let seed = 42;
   const random = (n: number): number => {
     seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
@@ -56,7 +105,10 @@ test("random token soup never throws and every diagnostic points into the text",
     const { diagnostics } = parseSource({ path: "r.fsm", text });
     for (const d of diagnostics) {
       assert.not.match(d.message, "the parser failed", text);
-      assert.ok(d.range.start.offset >= 0 && d.range.end.offset <= text.length && d.range.start.offset <= d.range.end.offset, `${d.message} in ${JSON.stringify(text)}`);
+      assert.ok(
+        d.range.start.offset >= 0 && d.range.end.offset <= text.length && d.range.start.offset <= d.range.end.offset,
+        `${d.message} in ${JSON.stringify(text)}`,
+      );
       assert.ok(d.range.start.line >= 1 && d.range.start.column >= 1, text);
     }
   }

@@ -3,8 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { decodeSource } from "../../grammar/source.js";
 
-const bytes = (...parts: (string | number[])[]): Uint8Array =>
-  new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...Buffer.from(p, "utf8")] : p)));
+const bytes = (...parts: (string | number[])[]): Uint8Array => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...Buffer.from(p, "utf8")] : p)));
 
 test("valid UTF-8 decodes to the text, with the path kept", () => {
   const { source, diagnostics } = decodeSource("a.fsm", bytes("machine Ä {}"));

@@ -21,8 +21,14 @@ test("a name missing at the end of a line does not swallow the next line's keywo
     "6:5 FSM001 expected a name after 'entry', found 'exit'",
   ]);
   const { ast } = parseSource({ path: "bad.fsm", text });
-  assert.equal(ast.machines[0]?.states[0]?.clauses.map((c) => c.trigger.kind === "event" && c.trigger.event.text), ["E", "F"]);
-  assert.equal(ast.machines[0]?.states[0]?.exits.map((e) => e.actions.map((a) => a.text)), [["x"]]);
+  assert.equal(
+    ast.machines[0]?.states[0]?.clauses.map((c) => c.trigger.kind === "event" && c.trigger.event.text),
+    ["E", "F"],
+  );
+  assert.equal(
+    ast.machines[0]?.states[0]?.exits.map((e) => e.actions.map((a) => a.text)),
+    [["x"]],
+  );
 });
 
 test("a keyword as a name on the same line is still a name", () => {
@@ -55,11 +61,16 @@ test("a missing closing brace is found at the end of the file", () => {
 });
 
 test("input outside any machine is reported once per run", () => {
-  assert.equal(report("foo bar\nmachine A {}\n} }\nmachine B {}"), ["1:1 FSM001 expected 'machine', found identifier 'foo'", "3:1 FSM001 expected 'machine', found '}'"]);
+  assert.equal(report("foo bar\nmachine A {}\n} }\nmachine B {}"), [
+    "1:1 FSM001 expected 'machine', found identifier 'foo'",
+    "3:1 FSM001 expected 'machine', found '}'",
+  ]);
 });
 
 test("an unterminated string is reported at its opening quote, and nothing else on its account", () => {
-  assert.equal(report('machine A {\n  context { a: string = "abc\n  b: int }\n}'), ["2:25 FSM001 unterminated string: '\"' has no closing '\"' on the same line"]);
+  assert.equal(report('machine A {\n  context { a: string = "abc\n  b: int }\n}'), [
+    "2:25 FSM001 unterminated string: '\"' has no closing '\"' on the same line",
+  ]);
   assert.equal(report('machine A {\n  context { a: string = "abc"\n  b: int }\n}'), []);
 });
 
@@ -102,7 +113,8 @@ test("a version must be a positive whole number", () => {
 });
 
 test("every syntax error of a file is reported in one run, in source order", () => {
-  const text = "machine A {\n  state S { on E -> }\n  state T { after 5s -> -> T }\n  event E { a: }\n  final state\n}\nmachine B { state X { on E [a &&] -> X on E [(a] -> X } }";
+  const text =
+    "machine A {\n  state S { on E -> }\n  state T { after 5s -> -> T }\n  event E { a: }\n  final state\n}\nmachine B { state X { on E [a &&] -> X on E [(a] -> X } }";
   assert.equal(report(text), [
     "2:21 FSM001 expected a name after '->', found '}'",
     "3:25 FSM001 expected a name after '->', found '->'",
@@ -115,16 +127,26 @@ test("every syntax error of a file is reported in one run, in source order", () 
 
 test("a machine left open does not swallow the next one", () => {
   const { ast, diagnostics } = parseSource({ path: "bad.fsm", text: "machine A {\n  state S {\nmachine B { state X }" });
-  assert.equal(diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`), [
-    "3:1 expected a state member ('entry', 'exit', 'on', 'after') or '}' after '{', found 'machine'",
-  ]);
-  assert.equal(ast.machines.map((m) => m.name.text), ["A", "B"]);
-  assert.equal(ast.machines[1]?.states.map((s) => s.name.text), ["X"]);
+  assert.equal(
+    diagnostics.map((d) => `${d.range.start.line}:${d.range.start.column} ${d.message}`),
+    ["3:1 expected a state member ('entry', 'exit', 'on', 'after') or '}' after '{', found 'machine'"],
+  );
+  assert.equal(
+    ast.machines.map((m) => m.name.text),
+    ["A", "B"],
+  );
+  assert.equal(
+    ast.machines[1]?.states.map((s) => s.name.text),
+    ["X"],
+  );
 });
 
 test("the parts of a broken machine that parsed are still in the AST", () => {
   const { ast } = parseSource({ path: "bad.fsm", text: "machine A { state S { on E -> } state T { on F -> T } }" });
-  assert.equal(ast.machines[0]?.states.map((s) => s.name.text), ["S", "T"]);
+  assert.equal(
+    ast.machines[0]?.states.map((s) => s.name.text),
+    ["S", "T"],
+  );
   assert.is(ast.machines[0]?.states[1]?.clauses[0]?.target?.text, "T");
 });
 

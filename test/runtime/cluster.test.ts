@@ -63,10 +63,14 @@ test("flows spread over the cluster's nodes apply their events in order and end"
 
 test("state timers fire on a cluster", async () => {
   await dial.start("cl-timer", {});
-  const flow = await waitFor("the Ringing timer to end the flow", async () => {
-    const f = await dial.get("cl-timer");
-    return f?.state === "Missed" ? f : undefined;
-  }, 5_000);
+  const flow = await waitFor(
+    "the Ringing timer to end the flow",
+    async () => {
+      const f = await dial.get("cl-timer");
+      return f?.state === "Missed" ? f : undefined;
+    },
+    5_000,
+  );
   assert.equal(flow.context.trail, ["ring:fsm.start", "miss:fsm.timer"]);
 });
 

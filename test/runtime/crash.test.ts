@@ -46,13 +46,20 @@ test("after SIGKILL of the owner mid-drain, the sweeper of a live process finish
   doomed.kill("SIGKILL");
   await doomed.exited;
   const midway = [...(await readCalls(redis, flowIds)).values()];
-  assert.ok(midway.some((f) => f.queued > 0), "events were left queued by the dead owner");
+  assert.ok(
+    midway.some((f) => f.queued > 0),
+    "events were left queued by the dead owner",
+  );
 
   const survivor = await pool.call(options);
-  const flows = await waitFor("the sweeper to finish every flow", async () => {
-    const read = await readCalls(redis, flowIds);
-    return [...read.values()].every((f) => f.version === EVENTS + 1 && f.queued === 0) ? read : undefined;
-  }, 15_000);
+  const flows = await waitFor(
+    "the sweeper to finish every flow",
+    async () => {
+      const read = await readCalls(redis, flowIds);
+      return [...read.values()].every((f) => f.version === EVENTS + 1 && f.queued === 0) ? read : undefined;
+    },
+    15_000,
+  );
   const expected = Array.from({ length: EVENTS }, (_, i) => i + 1);
   for (const [flowId, flow] of flows) assert.equal(flow.notes, expected, `notes of ${flowId}`);
   assert.ok(survivor.runtime.metrics().swept >= 1);

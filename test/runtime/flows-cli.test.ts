@@ -104,20 +104,28 @@ test("inspect --json prints the same as JSON", async () => {
   assert.is(view.state, "Talking");
   assert.is(view.version, 2);
   assert.is(view.epoch, holderEpoch);
-  assert.equal(view.queue.map((r) => r.seq), [3, 4]);
+  assert.equal(
+    view.queue.map((r) => r.seq),
+    [3, 4],
+  );
   assert.ok(view.lock.ttlMs > 0 && view.lock.holder.length > 0);
 });
 
 /** Waits in Ringing with an hour-long timer: a flow whose armed timer stays in its shard. */
 const Waiting: MachineDefinition = {
-  name: "Waiting", version: 1, initial: "Ringing", finals: ["Missed"],
+  name: "Waiting",
+  version: 1,
+  initial: "Ringing",
+  finals: ["Missed"],
   states: {
     Ringing: { final: false, entry: [], exit: [], on: {}, timers: [{ id: "Ringing/1h", ms: 3_600_000, clauses: [{ target: "Missed", actions: [] }] }] },
     Missed: { final: true, entry: [], exit: [], on: {}, timers: [] },
   },
-  on: {}, contextDefaults: {},
+  on: {},
+  contextDefaults: {},
   schemas: { events: {}, startContext: { type: "object", properties: {}, additionalProperties: false } },
-  guards: [], actions: [],
+  guards: [],
+  actions: [],
 };
 
 test("inspect --timer-shards reads a flow's timer due times from the shard the runtimes put them in", async () => {
@@ -125,7 +133,9 @@ test("inspect --timer-shards reads a flow's timer due times from the shard the r
   const waiting = runtime.register(Waiting, { guards: {}, actions: {} });
   await runtime.start();
   // A flow whose shard out of 7 is not its shard out of the default count.
-  const flowId = Array.from({ length: 50 }, (_, i) => `wait-${i}`).find((id) => timerShard("Waiting", id, 7) !== timerShard("Waiting", id, DEFAULT_TIMER_SHARDS))!;
+  const flowId = Array.from({ length: 50 }, (_, i) => `wait-${i}`).find(
+    (id) => timerShard("Waiting", id, 7) !== timerShard("Waiting", id, DEFAULT_TIMER_SHARDS),
+  )!;
   await waiting.start(flowId, {});
   await waitFor("the start to apply", async () => (await waiting.get(flowId))?.version === 1);
   const found = await fsmc("flows", "inspect", "Waiting", flowId, "--redis", server.url, "--timer-shards", "7");
@@ -156,7 +166,17 @@ test("inspect --locks shows the flow's lock on each Redlock lock server, and an 
   const onLockServer = new Redis(lockServer.url);
   try {
     await onLockServer.set("fsm:{Call:live-1}:lock", "redlock-token", "PX", 60_000);
-    const { code, stdout } = await fsmc("flows", "inspect", "Call", "live-1", "--redis", server.url, "--locks", lockServer.url, `redis://127.0.0.1:${deadPort}`);
+    const { code, stdout } = await fsmc(
+      "flows",
+      "inspect",
+      "Call",
+      "live-1",
+      "--redis",
+      server.url,
+      "--locks",
+      lockServer.url,
+      `redis://127.0.0.1:${deadPort}`,
+    );
     assert.is(code, 0);
     assert.match(stdout, new RegExp(`on 127\\.0\\.0\\.1:${lockServer.port}: held \\(redlock-token\\), expires in \\d+ ms`));
     assert.match(stdout, `on 127.0.0.1:${deadPort}: unreachable`);

@@ -60,7 +60,13 @@ test("a failing event stays queued with the state unchanged, and events behind i
   const view = await inspectFlow(redis, "Call", "stuck-1");
   assert.is(view.version, 1);
   assert.equal((view.context as { notes: number[] }).notes, []);
-  assert.equal(view.queue.map((r) => r.event), [{ type: "Note", n: 100 }, { type: "Note", n: 101 }]);
+  assert.equal(
+    view.queue.map((r) => r.event),
+    [
+      { type: "Note", n: 100 },
+      { type: "Note", n: 101 },
+    ],
+  );
   await waitFor("the dead letter", async () => (await version("stuck-1")) === 2);
 });
 
@@ -70,7 +76,10 @@ test("a handler that fails twice then succeeds is applied once, after two report
   await call.send("flaky-1", { type: "Note", n: 200 });
   await waitFor("the event to apply", async () => (await version("flaky-1")) === 2);
   const mine = reports.filter((r) => r.context.flowId === "flaky-1");
-  assert.equal(mine.map((r) => r.context.attempt), [1, 2]);
+  assert.equal(
+    mine.map((r) => r.context.attempt),
+    [1, 2],
+  );
   assert.equal(mine[0]!.context.event, { type: "Note", n: 200 });
   // What the handler threw is the cause of a HandlerError naming machine, flow, handler and event.
   assert.instance(mine[0]!.error, HandlerError);
@@ -87,14 +96,23 @@ test("after maxAttempts the event moves to the flow's dead-letter list and the n
   await call.send("dead-1", { type: "Note", n: 300 });
   await call.send("dead-1", { type: "Note", n: 301 });
   await waitFor("the next event to apply", async () => (await version("dead-1")) === 2);
-  assert.equal(reports.filter((r) => r.context.flowId === "dead-1").map((r) => r.context.attempt), [1, 2, 3]);
+  assert.equal(
+    reports.filter((r) => r.context.flowId === "dead-1").map((r) => r.context.attempt),
+    [1, 2, 3],
+  );
   const view = await inspectFlow(redis, "Call", "dead-1");
   assert.equal((view.context as { notes: number[] }).notes, [301]);
   assert.is(view.queue.length, 0);
   assert.is(view.deadLetters.length, 1);
   assert.equal(view.deadLetters[0], {
-    seq: 2, id: "", at: (view.deadLetters[0] as { at: number }).at, event: { type: "Note", n: 300 },
-    error: "machine Call, flow dead-1, action note on event Note failed: note 300 failed", code: "HANDLER_FAILED", attempts: 3, state: "Ringing",
+    seq: 2,
+    id: "",
+    at: (view.deadLetters[0] as { at: number }).at,
+    event: { type: "Note", n: 300 },
+    error: "machine Call, flow dead-1, action note on event Note failed: note 300 failed",
+    code: "HANDLER_FAILED",
+    attempts: 3,
+    state: "Ringing",
   });
   assert.ok(runtime.metrics().deadLettered >= 1);
   assert.ok(runtime.metrics().retries >= 2);

@@ -5,9 +5,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import {
-  AttemptsAbandonedError, FlowRuntime, HandlerTimeoutError, type ActionIO, type ErrorContext,
-} from "../../runtime/index.js";
+import { AttemptsAbandonedError, FlowRuntime, HandlerTimeoutError, type ActionIO, type ErrorContext } from "../../runtime/index.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { Call, callHandlers } from "./fixtures/call.js";
@@ -47,13 +45,17 @@ test("an action that never resolves fails each attempt at its limit, with its si
   const signals: AbortSignal[] = [];
   const r = runtime({ handlerTimeoutMs: 5_000, onError: (error, context) => void errors.push({ error, context }) });
   // The machine's own limit overrides the runtime's.
-  const call = r.register(Call, callHandlers({
-    onAction: (name, event, io) => {
-      if (name !== "note" || (event as { n?: number }).n !== 1) return;
-      signals.push(io.signal);
-      return never();
-    },
-  }), { handlerTimeoutMs: 100 });
+  const call = r.register(
+    Call,
+    callHandlers({
+      onAction: (name, event, io) => {
+        if (name !== "note" || (event as { n?: number }).n !== 1) return;
+        signals.push(io.signal);
+        return never();
+      },
+    }),
+    { handlerTimeoutMs: 100 },
+  );
   await r.start();
   await call.start("hang-1", { caller: "a" });
   await call.send("hang-1", { type: "Note", n: 1 });
@@ -61,7 +63,10 @@ test("an action that never resolves fails each attempt at its limit, with its si
   await waitFor("the next event to apply", async () => (await call.get("hang-1"))?.context.notes.length === 1);
   assert.equal((await call.get("hang-1"))?.context.notes, [2]);
   const mine = errors.filter((e) => e.context.flowId === "hang-1");
-  assert.equal(mine.map((e) => e.context.attempt), [1, 2, 3]);
+  assert.equal(
+    mine.map((e) => e.context.attempt),
+    [1, 2, 3],
+  );
   const error = mine[0]!.error as HandlerTimeoutError;
   assert.instance(error, HandlerTimeoutError);
   assert.is(error.code, "HANDLER_TIMEOUT");
@@ -87,16 +92,26 @@ test("a flow whose every handler hangs still ends through its deadline: the star
   const dial = r.register(Dial, { guards: {}, actions: { ring: hang, miss: hang, timeout: hang } });
   await r.start();
   await dial.start("hang-all", {});
-  const flow = await waitFor("the flow to end", async () => {
-    const f = await dial.get("hang-all");
-    return f?.status === "ended" ? f : undefined;
-  }, 15_000);
+  const flow = await waitFor(
+    "the flow to end",
+    async () => {
+      const f = await dial.get("hang-all");
+      return f?.status === "ended" ? f : undefined;
+    },
+    15_000,
+  );
   assert.is(flow.state, "TimedOut");
   const view = await inspectFlow(redis, "Dial", "hang-all");
   const dead = view.deadLetters as { event: { type: string }; code: string; forced?: boolean }[];
-  assert.equal(dead.map((d) => d.event.type), ["fsm.start", "fsm.timer", "fsm.deadline"]);
+  assert.equal(
+    dead.map((d) => d.event.type),
+    ["fsm.start", "fsm.timer", "fsm.deadline"],
+  );
   assert.ok(dead.every((d) => d.code === "HANDLER_TIMEOUT"));
-  assert.equal(dead.map((d) => d.forced ?? false), [false, false, true]);
+  assert.equal(
+    dead.map((d) => d.forced ?? false),
+    [false, false, true],
+  );
 });
 
 test("close() returns the same promise to every caller and within closeTimeoutMs while a handler hangs; the next holder continues the attempt count", async () => {
@@ -104,14 +119,17 @@ test("close() returns the same promise to every caller and within closeTimeoutMs
   const running = new Promise<void>((resolve) => (entered = resolve));
   const seen: ActionIO[] = [];
   const first = runtime({ handlerTimeoutMs: 60_000, closeTimeoutMs: 300, lockTtlMs: 400 });
-  const call = first.register(Call, callHandlers({
-    onAction: (name, _event, io) => {
-      if (name !== "note") return;
-      seen.push(io);
-      entered();
-      return never();
-    },
-  }));
+  const call = first.register(
+    Call,
+    callHandlers({
+      onAction: (name, _event, io) => {
+        if (name !== "note") return;
+        seen.push(io);
+        entered();
+        return never();
+      },
+    }),
+  );
   await first.start();
   await call.start("close-1", { caller: "a" });
   await call.send("close-1", { type: "Note", n: 7 });
@@ -174,20 +192,33 @@ test("holders that each stop during an attempt charge that event, not the ones q
   }
   const errors: unknown[] = [];
   const last = runtime({ ...options, onError: (error) => void errors.push(error) });
-  const client = last.register(Call, callHandlers({ onAction: (name, event, io) => void (name === "note" && runs.push([(event as unknown as { n: number }).n, io.attempt])) }));
+  const client = last.register(
+    Call,
+    callHandlers({ onAction: (name, event, io) => void (name === "note" && runs.push([(event as unknown as { n: number }).n, io.attempt])) }),
+  );
   await last.start();
   await waitFor("note 3 to apply", async () => (await client.get("abandon-1"))?.context.notes.includes(3));
   assert.equal((await client.get("abandon-1"))?.context.notes, [1, 3], "note 1 was never charged for note 2's hangs");
   // Holder 1 ran notes 1 and 2 in one batch and stopped; holder 2 committed note 1 alone (its takeover
   // counted note 1), then began note 2; holder 3 took over note 2 as its second attempt; the last holder
   // found both allowed attempts begun and dead-lettered note 2 without running it.
-  assert.equal(runs, [[1, 1], [2, 1], [1, 1], [2, 1], [2, 2], [3, 1]]);
+  assert.equal(runs, [
+    [1, 1],
+    [2, 1],
+    [1, 1],
+    [2, 1],
+    [2, 2],
+    [3, 1],
+  ]);
   const abandoned = errors.find((e) => e instanceof AttemptsAbandonedError) as AttemptsAbandonedError;
   assert.ok(abandoned, "the dead letter is reported");
   assert.is(abandoned.code, "ATTEMPTS_ABANDONED");
   assert.is(abandoned.attempts, 2);
   const dead = (await inspectFlow(redis, "Call", "abandon-1")).deadLetters as { code: string; event: unknown }[];
-  assert.equal(dead.map((d) => [d.code, d.event]), [["ATTEMPTS_ABANDONED", { type: "Note", n: 2 }]]);
+  assert.equal(
+    dead.map((d) => [d.code, d.event]),
+    [["ATTEMPTS_ABANDONED", { type: "Note", n: 2 }]],
+  );
 });
 
 test("an attempt past its limit runs no further action, even when its late action resolves: only the retry runs them", async () => {
@@ -195,14 +226,17 @@ test("an attempt past its limit runs no further action, even when its late actio
   let release!: () => void;
   const late = new Promise<void>((resolve) => (release = resolve));
   const r = runtime({ handlerTimeoutMs: 100 });
-  const call = r.register(Call, callHandlers({
-    onAction: (name, event, io) => {
-      if ((event as { digit?: string }).digit !== "#") return;
-      calls.push([name, io.attempt]);
-      // The exit action of the first attempt outlives the limit, then resolves.
-      if (name === "bye" && io.attempt === 1) return late;
-    },
-  }));
+  const call = r.register(
+    Call,
+    callHandlers({
+      onAction: (name, event, io) => {
+        if ((event as { digit?: string }).digit !== "#") return;
+        calls.push([name, io.attempt]);
+        // The exit action of the first attempt outlives the limit, then resolves.
+        if (name === "bye" && io.attempt === 1) return late;
+      },
+    }),
+  );
   await r.start();
   await call.start("late-1", { caller: "a" });
   await call.send("late-1", { type: "Answered" });
@@ -211,20 +245,28 @@ test("an attempt past its limit runs no further action, even when its late actio
   release();
   // Whatever the first attempt would still run, it runs on the next turns of the event loop.
   await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.equal(calls, [["bye", 1], ["bye", 2], ["restart", 2], ["greet", 2]]);
+  assert.equal(calls, [
+    ["bye", 1],
+    ["bye", 2],
+    ["restart", 2],
+    ["greet", 2],
+  ]);
 });
 
 test("fsmc flows stuck shows a holder whose handler hangs: its token, the head event and how long it waited", async () => {
   let entered!: () => void;
   const running = new Promise<void>((resolve) => (entered = resolve));
   const r = runtime({ handlerTimeoutMs: 60_000, closeTimeoutMs: 200 });
-  const call = r.register(Call, callHandlers({
-    onAction: (name) => {
-      if (name !== "note") return;
-      entered();
-      return never();
-    },
-  }));
+  const call = r.register(
+    Call,
+    callHandlers({
+      onAction: (name) => {
+        if (name !== "note") return;
+        entered();
+        return never();
+      },
+    }),
+  );
   await r.start();
   await call.start("hung-1", { caller: "a" });
   await call.send("hung-1", { type: "Note", n: 1 });
@@ -245,7 +287,10 @@ test("handlerTimeoutMs must be a positive number a timer can hold", () => {
   assert.throws(() => new FlowRuntime({ redis: server.url, handlerTimeoutMs: 0 }), /handlerTimeoutMs must be a positive number, got 0/);
   assert.throws(() => new FlowRuntime({ redis: server.url, handlerTimeoutMs: 2 ** 31 }), /handlerTimeoutMs must be at most 2147483647 ms/);
   const r = new FlowRuntime({ redis: server.url });
-  assert.throws(() => r.register(Call, callHandlers(), { handlerTimeoutMs: Number.NaN }), (e: Error & { code?: string }) => e.code === "CONFIGURATION_INVALID");
+  assert.throws(
+    () => r.register(Call, callHandlers(), { handlerTimeoutMs: Number.NaN }),
+    (e: Error & { code?: string }) => e.code === "CONFIGURATION_INVALID",
+  );
 });
 
 test.run();

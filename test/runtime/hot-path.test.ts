@@ -56,7 +56,10 @@ test("onCommit reports every accepted commit: together they consume each queued 
   await settled("commits-1", 11);
   const mine = commits.filter((info) => info.flowId === "commits-1" && info.events > 0);
   const seqs = mine.flatMap((info) => Array.from({ length: info.events }, (_, i) => info.firstSeq + i));
-  assert.equal(seqs, Array.from({ length: 11 }, (_, i) => i + 1));
+  assert.equal(
+    seqs,
+    Array.from({ length: 11 }, (_, i) => i + 1),
+  );
   assert.is(mine.at(-1)?.version, 11);
   assert.ok(mine.every((info) => info.machine === "Call"));
 });
@@ -78,7 +81,10 @@ test("events apply in the order they were acknowledged", async () => {
   await call.start("order-1", { caller: "a" });
   for (let n = 1; n <= 20; n++) await call.send("order-1", { type: "Note", n });
   const flow = await settled("order-1", 21);
-  assert.equal(flow.context.notes, Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.equal(
+    flow.context.notes,
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
 });
 
 test("an external transition runs exit, clause and entry actions in that order, even into the same state", async () => {

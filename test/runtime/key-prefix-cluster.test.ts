@@ -35,11 +35,18 @@ test("two runtimes, one prefix in the Cluster's options and one in its redisOpti
   await d.start("cl-1", { caller: "d" });
   await c.send("cl-1", { type: "Note", n: 1 });
   await d.send("cl-1", { type: "Note", n: 2 });
-  for (const [client, caller, note] of [[c, "c", 1], [d, "d", 2]] as const) {
-    const flow = await waitFor(`${caller}'s note`, async () => {
-      const read = await client.get("cl-1");
-      return read?.context.notes.length === 1 ? read : undefined;
-    }, 30_000);
+  for (const [client, caller, note] of [
+    [c, "c", 1],
+    [d, "d", 2],
+  ] as const) {
+    const flow = await waitFor(
+      `${caller}'s note`,
+      async () => {
+        const read = await client.get("cl-1");
+        return read?.context.notes.length === 1 ? read : undefined;
+      },
+      30_000,
+    );
     assert.equal([flow.context.caller, flow.context.notes], [caller, [note]]);
   }
 
@@ -52,7 +59,11 @@ test("two runtimes, one prefix in the Cluster's options and one in its redisOpti
       keys.push(...found);
     } while (cursor !== "0");
   }
-  assert.equal(keys.filter((key) => !key.startsWith("app-c:") && !key.startsWith("app-d:")), [], "keys outside both key spaces");
+  assert.equal(
+    keys.filter((key) => !key.startsWith("app-c:") && !key.startsWith("app-d:")),
+    [],
+    "keys outside both key spaces",
+  );
   assert.ok(keys.includes("app-c:fsm:{Call:cl-1}:s") && keys.includes("app-d:fsm:{Call:cl-1}:s"));
   const slot = async (key: string) => Number(await admin.call("CLUSTER", "KEYSLOT", key));
   assert.is(await slot("app-c:fsm:{Call:cl-1}:s"), await slot("fsm:{Call:cl-1}:s"), "the prefix leaves the hash tag deciding the slot");

@@ -14,8 +14,14 @@ import { chooseKeyPrefix } from "../../compiler/cli/flows/ops-connection.js";
 import { FLOW_FIELDS as F } from "../../runtime/flow-hash.js";
 import { KeySpace } from "../../runtime/keys.js";
 import {
-  ConfigurationError, FlowRuntime, listStuckFlows, RedisPermissionError,
-  type FlowInspection, type FlowRuntimeOptions, type RuntimeMetrics, type StuckFlows,
+  ConfigurationError,
+  FlowRuntime,
+  listStuckFlows,
+  RedisPermissionError,
+  type FlowInspection,
+  type FlowRuntimeOptions,
+  type RuntimeMetrics,
+  type StuckFlows,
 } from "../../runtime/index.js";
 
 let server: RedisServer;
@@ -30,17 +36,26 @@ type Prefix = (typeof PREFIXES)[number];
 const reported: unknown[] = [];
 
 function open(redis: FlowRuntimeOptions["redis"], extra: Partial<FlowRuntimeOptions> = {}) {
-  const runtime = pool.add(new FlowRuntime({
-    // A long sweep interval keeps the pending index's entries: the last test finds them in each key space.
-    redis, timerPollMs: 20, sweepIntervalMs: 60_000, watchdogIntervalMs: 200, retry: { maxAttempts: 1 },
-    onError: (error) => reported.push(error),
-    ...extra,
-  }));
-  const call = runtime.register(Call, callHandlers({
-    onAction: (name, event) => {
-      if (name === "note" && (event as { n?: number }).n === 13) throw new Error("note 13 is refused");
-    },
-  }));
+  const runtime = pool.add(
+    new FlowRuntime({
+      // A long sweep interval keeps the pending index's entries: the last test finds them in each key space.
+      redis,
+      timerPollMs: 20,
+      sweepIntervalMs: 60_000,
+      watchdogIntervalMs: 200,
+      retry: { maxAttempts: 1 },
+      onError: (error) => reported.push(error),
+      ...extra,
+    }),
+  );
+  const call = runtime.register(
+    Call,
+    callHandlers({
+      onAction: (name, event) => {
+        if (name === "note" && (event as { n?: number }).n === 13) throw new Error("note 13 is refused");
+      },
+    }),
+  );
   const timed = runtime.register(waitingMachine("Timed", 150), timedHandlers());
   const silent = runtime.register(silentMachine("Silent", 250), timedHandlers());
   const parked = runtime.register(waitingMachine("Parked", 3_600_000), timedHandlers());
@@ -106,8 +121,16 @@ test("a prefix that is not a string, or holds a brace, is a ConfigurationError n
   refused({ redis: { port, keyPrefix: Buffer.from("app:") as unknown as string } }, "redis.keyPrefix", "must be a string, got a Buffer");
   refused({ redis: `${server.url}?keyPrefix=%7Bapp%7D` }, "redis (its keyPrefix parameter)", "must not contain");
   refused({ redis: { cluster: [{ host: "127.0.0.1", port }], options: { keyPrefix: "{c}" } } }, "redis.options.keyPrefix", "must not contain");
-  refused({ redis: { cluster: [{ host: "127.0.0.1", port }], options: { redisOptions: { keyPrefix: "}" } } } }, "redis.options.redisOptions.keyPrefix", "must not contain");
-  refused({ redis: { port, keyPrefix: "app-a:" }, locks: [lockServer.url, { port: lockServer.port, keyPrefix: "other:" }] }, "locks[1].keyPrefix", "must be that of the redis option");
+  refused(
+    { redis: { cluster: [{ host: "127.0.0.1", port }], options: { redisOptions: { keyPrefix: "}" } } } },
+    "redis.options.redisOptions.keyPrefix",
+    "must not contain",
+  );
+  refused(
+    { redis: { port, keyPrefix: "app-a:" }, locks: [lockServer.url, { port: lockServer.port, keyPrefix: "other:" }] },
+    "locks[1].keyPrefix",
+    "must be that of the redis option",
+  );
 });
 
 test("the key space escapes a prefix's glob characters in patterns, and reads only its own keys", () => {
@@ -124,14 +147,22 @@ test("the same machine and flow id in two key spaces: start, send and get each s
   await a.call.send("same-1", { type: "Note", n: 1 });
   await a.call.send("same-1", { type: "Note", n: 2 });
   await b.call.send("same-1", { type: "Note", n: 3 });
-  const flowA = await waitFor("A's notes", async () => {
-    const flow = await a.call.get("same-1");
-    return flow?.context.notes.length === 2 ? flow : undefined;
-  }, 30_000);
-  const flowB = await waitFor("B's note", async () => {
-    const flow = await b.call.get("same-1");
-    return flow?.context.notes.length === 1 ? flow : undefined;
-  }, 30_000);
+  const flowA = await waitFor(
+    "A's notes",
+    async () => {
+      const flow = await a.call.get("same-1");
+      return flow?.context.notes.length === 2 ? flow : undefined;
+    },
+    30_000,
+  );
+  const flowB = await waitFor(
+    "B's note",
+    async () => {
+      const flow = await b.call.get("same-1");
+      return flow?.context.notes.length === 1 ? flow : undefined;
+    },
+    30_000,
+  );
   assert.equal([flowA.context.caller, flowA.context.notes, flowA.version], ["a", [1, 2], 3]);
   assert.equal([flowB.context.caller, flowB.context.notes, flowB.version], ["b", [3], 2]);
   assert.is(await admin.exists("fsm:{Call:same-1}:s"), 0, "no flow under the unprefixed key");
@@ -140,16 +171,27 @@ test("the same machine and flow id in two key spaces: start, send and get each s
 
 test("timers and the deadline fire in each key space", async () => {
   await Promise.all([a, b].flatMap((r) => [r.timed.start("same-1", {}), r.silent.start("same-1", {}), r.parked.start("same-1", {})]));
-  for (const [name, r] of [["A", a], ["B", b]] as const) {
-    const timed = await waitFor(`${name}'s timer`, async () => {
-      const flow = await r.timed.get("same-1");
-      return flow?.state === "Done" ? flow : undefined;
-    }, 30_000);
+  for (const [name, r] of [
+    ["A", a],
+    ["B", b],
+  ] as const) {
+    const timed = await waitFor(
+      `${name}'s timer`,
+      async () => {
+        const flow = await r.timed.get("same-1");
+        return flow?.state === "Done" ? flow : undefined;
+      },
+      30_000,
+    );
     assert.is(timed.context.fired, 1, `${name}: the timer applied once`);
-    const silent = await waitFor(`${name}'s deadline`, async () => {
-      const flow = await r.silent.get("same-1");
-      return flow?.state === "TimedOut" ? flow : undefined;
-    }, 30_000);
+    const silent = await waitFor(
+      `${name}'s deadline`,
+      async () => {
+        const flow = await r.silent.get("same-1");
+        return flow?.state === "TimedOut" ? flow : undefined;
+      },
+      30_000,
+    );
     assert.equal(silent.context.trail, ["onDeadline:fsm.deadline:250"], `${name}: the deadline applied once`);
   }
   for (const prefix of PREFIXES) {
@@ -163,22 +205,42 @@ test("each runtime's watchdog scans only its own key space", async () => {
   await a.call.send("dl-a", { type: "Note", n: 13 });
   await b.call.start("dl-b", { caller: "b" });
   await b.call.send("dl-b", { type: "Note", n: 13 });
-  for (const [name, r, flowId] of [["A", a, "dl-a"], ["B", b, "dl-b"]] as const) {
+  for (const [name, r, flowId] of [
+    ["A", a, "dl-a"],
+    ["B", b, "dl-b"],
+  ] as const) {
     const scanned = r.runtime.metrics().watchdog.scans;
-    const metrics: RuntimeMetrics = await waitFor(`${name}'s watchdog to find its dead letter`, () => {
-      const m = r.runtime.metrics();
-      return m.watchdog.scans > scanned && m.watchdog.deadLettered > 0 ? m : undefined;
-    }, 30_000);
+    const metrics: RuntimeMetrics = await waitFor(
+      `${name}'s watchdog to find its dead letter`,
+      () => {
+        const m = r.runtime.metrics();
+        return m.watchdog.scans > scanned && m.watchdog.deadLettered > 0 ? m : undefined;
+      },
+      30_000,
+    );
     assert.equal([metrics.watchdog.deadLettered, metrics.watchdog.deadLetteredEvents], [1, 1], `${name} counts its own dead letter only`);
     const report = await listStuckFlows(admin, { keyPrefix: name === "A" ? "app-a:" : "app-b:" });
-    assert.equal(report.deadLettered.map((d) => d.flowId), [flowId]);
+    assert.equal(
+      report.deadLettered.map((d) => d.flowId),
+      [flowId],
+    );
   }
   assert.is((await listStuckFlows(admin)).deadLettered.length, 0, "no flow in the unprefixed key space");
 });
 
 test("fsmc flows inspect, stuck and unlock with --key-prefix (or FSMC_KEY_PREFIX) see only their own flows", async () => {
   const inspect = async (prefix: Prefix, env: Record<string, string> = {}) => {
-    const run = await fsmc(env, "flows", "inspect", "Call", "same-1", "--redis", server.url, "--json", ...(env.FSMC_KEY_PREFIX ? [] : ["--key-prefix", prefix]));
+    const run = await fsmc(
+      env,
+      "flows",
+      "inspect",
+      "Call",
+      "same-1",
+      "--redis",
+      server.url,
+      "--json",
+      ...(env.FSMC_KEY_PREFIX ? [] : ["--key-prefix", prefix]),
+    );
     assert.is(run.code, 0, run.stderr);
     return { view: JSON.parse(run.stdout) as FlowInspection & { context: { caller: string; notes: number[] } }, stderr: run.stderr };
   };
@@ -221,10 +283,17 @@ test("a flows command's prefix: --key-prefix, else FSMC_KEY_PREFIX (said), else 
   const env = { FSMC_KEY_PREFIX: "env:" };
   assert.equal(chooseKeyPrefix("stuck", undefined, "", {}), { keyPrefix: "" });
   assert.equal(chooseKeyPrefix("stuck", "opt:", "", env), { keyPrefix: "opt:" });
-  assert.equal(chooseKeyPrefix("stuck", undefined, "", env), { keyPrefix: "env:", note: `fsmc flows stuck: using key prefix "env:" (from FSMC_KEY_PREFIX; no --key-prefix given)` });
+  assert.equal(chooseKeyPrefix("stuck", undefined, "", env), {
+    keyPrefix: "env:",
+    note: `fsmc flows stuck: using key prefix "env:" (from FSMC_KEY_PREFIX; no --key-prefix given)`,
+  });
   assert.equal(chooseKeyPrefix("stuck", undefined, "url:", {}), { keyPrefix: "url:" });
   assert.equal(chooseKeyPrefix("stuck", "url:", "url:", env), { keyPrefix: "url:" });
-  assert.throws(() => chooseKeyPrefix("stuck", "opt:", "url:", {}), (error: Error) => error instanceof ConfigurationError && error.message === `the Redis URL's keyPrefix parameter "url:" and --key-prefix "opt:" differ; give one`);
+  assert.throws(
+    () => chooseKeyPrefix("stuck", "opt:", "url:", {}),
+    (error: Error) =>
+      error instanceof ConfigurationError && error.message === `the Redis URL's keyPrefix parameter "url:" and --key-prefix "opt:" differ; give one`,
+  );
   assert.throws(() => chooseKeyPrefix("stuck", undefined, "url:", env), /and FSMC_KEY_PREFIX "env:" differ/);
   assert.throws(() => chooseKeyPrefix("stuck", undefined, "", { FSMC_KEY_PREFIX: "a}" }), /FSMC_KEY_PREFIX must not contain/);
 });
@@ -271,7 +340,13 @@ test("Redlock mode: the lock servers hold the flow's lock under the prefixed nam
   const gate = new Promise<void>((resolve) => (finish = resolve));
   const { client: call } = await pool.call(
     { redis: { port: server.port, keyPrefix: "app-r:" }, locks: [lockServer.url], lockTtlMs: 5_000, sweepIntervalMs: 200 },
-    { onAction: async (name) => void (name === "work" && (working(), await gate)) },
+    {
+      onAction: async (name) => {
+        if (name !== "work") return;
+        working();
+        await gate;
+      },
+    },
   );
   const locks = new Redis(lockServer.url);
   try {
@@ -298,10 +373,17 @@ test("every key written starts with its runtime's prefix", async () => {
   for (const prefix of PREFIXES) {
     const own = prefix === "app-a:" ? "dl-a" : "dl-b";
     for (const kind of ["fsm:{Call:same-1}:s", `fsm:{Call:${own}}:dlq`, "fsm:def:{Call}", "fsm:runners:{Call}", "fsm:pending:{"]) {
-      assert.ok(keys.some((key) => key.startsWith(prefix + kind)), `${prefix}${kind}… exists`);
+      assert.ok(
+        keys.some((key) => key.startsWith(prefix + kind)),
+        `${prefix}${kind}… exists`,
+      );
     }
   }
-  assert.equal(reported.filter((error) => (error as { code?: string }).code !== "HANDLER_FAILED"), [], "nothing but the refused notes was reported");
+  assert.equal(
+    reported.filter((error) => (error as { code?: string }).code !== "HANDLER_FAILED"),
+    [],
+    "nothing but the refused notes was reported",
+  );
 });
 
 test.run();

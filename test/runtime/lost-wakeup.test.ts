@@ -40,10 +40,14 @@ test(`${FLOWS * ROUNDS} rounds of two racing enqueues (one per runtime) leave no
     }
   });
 
-  const flows = await waitFor("every queue to drain", async () => {
-    const read = await readCalls(redis, flowIds);
-    return [...read.values()].every((f) => f.queued === 0 && f.version === 1 + 2 * ROUNDS) ? read : undefined;
-  }, 15_000);
+  const flows = await waitFor(
+    "every queue to drain",
+    async () => {
+      const read = await readCalls(redis, flowIds);
+      return [...read.values()].every((f) => f.queued === 0 && f.version === 1 + 2 * ROUNDS) ? read : undefined;
+    },
+    15_000,
+  );
   for (const [flowId, flow] of flows) assert.is(flow.notes.length, 2 * ROUNDS, `every note of ${flowId} applied once`);
   assert.is(await redis.keys("fsm:{Call:*}:lock").then((k) => k.length), 0, "no lock left behind");
   const swept = a.runtime.metrics().swept + b.runtime.metrics().swept;

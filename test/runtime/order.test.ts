@@ -37,17 +37,31 @@ test(`${FLOWS} flows × ${EVENTS} events, each sent through a different process 
     for (let n = 1; n <= EVENTS; n++) await processes[(offset + n) % 3]!.send(flowId, { type: "Note", n });
   });
 
-  const flows = await waitFor("every flow to apply every event", async () => {
-    const read = await readCalls(redis, flowIds);
-    return [...read.values()].every((f) => f.version === EVENTS + 1) ? read : undefined;
-  }, 30_000);
+  const flows = await waitFor(
+    "every flow to apply every event",
+    async () => {
+      const read = await readCalls(redis, flowIds);
+      return [...read.values()].every((f) => f.version === EVENTS + 1) ? read : undefined;
+    },
+    30_000,
+  );
   const expected = Array.from({ length: EVENTS }, (_, i) => i + 1);
   for (const [flowId, flow] of flows) assert.equal(flow.notes, expected, `notes of ${flowId}`);
 
   const metrics = await Promise.all(processes.map((p) => p.metrics()));
-  assert.is(metrics.reduce((n, m) => n + m.applied, 0), FLOWS * (EVENTS + 1), "every event applied exactly once");
-  assert.is(metrics.reduce((n, m) => n + m.staleCommits, 0), 0);
-  assert.ok(metrics.every((m) => m.applied > 0), "every process did part of the work");
+  assert.is(
+    metrics.reduce((n, m) => n + m.applied, 0),
+    FLOWS * (EVENTS + 1),
+    "every event applied exactly once",
+  );
+  assert.is(
+    metrics.reduce((n, m) => n + m.staleCommits, 0),
+    0,
+  );
+  assert.ok(
+    metrics.every((m) => m.applied > 0),
+    "every process did part of the work",
+  );
 });
 
 test.run();

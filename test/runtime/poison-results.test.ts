@@ -80,7 +80,11 @@ async function poison(kind: string): Promise<{ flowId: string; deadLetter: Recor
   const view = await inspectFlow(redis, "Ledger", flowId);
   assert.is(view.deadLetters.length, 1, `${kind}: one dead letter`);
   const mine = errors.filter((e) => e.context.flowId === flowId);
-  assert.equal(mine.map((e) => e.context.attempt), [1, 2, 3], `${kind}: three failed attempts reported`);
+  assert.equal(
+    mine.map((e) => e.context.attempt),
+    [1, 2, 3],
+    `${kind}: three failed attempts reported`,
+  );
   for (const e of mine) assert.instance(e.error, HandlerResultError);
   assert.is(actCalls.get(flowId), 3, `${kind}: the action ran exactly maxAttempts times`);
   return { flowId, deadLetter: view.deadLetters[0] as Record<string, unknown>, error: mine[0]!.error as HandlerResultError };
@@ -143,7 +147,10 @@ test("a guard that returns anything but a boolean fails the event with HANDLER_R
     await waitFor("the next event to apply", async () => (await ledger.get("guard-1"))?.context.count === 1);
     const error = errors.find((e) => e.context.flowId === "guard-1")?.error as FlowRuntimeError;
     assert.instance(error, HandlerResultError);
-    assert.match(error.message, "guard mayClose on event Close returned a result that cannot be committed: a guard must return true or false, got the string \"yes\"");
+    assert.match(
+      error.message,
+      'guard mayClose on event Close returned a result that cannot be committed: a guard must return true or false, got the string "yes"',
+    );
     assert.is((await ledger.get("guard-1"))?.state, "Open");
   } finally {
     guardResult = true;

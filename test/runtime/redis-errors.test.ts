@@ -135,10 +135,17 @@ test("a user without access to the fsm:* keys: start() names every key pattern t
   const error = (await failedStart(runtime)).error as RedisPermissionError;
   assert.instance(error, RedisPermissionError);
   assert.equal(error.commands, []);
-  assert.equal(
-    [...error.keys].sort(),
-    ["fsm:def:{Call}", "fsm:pending:{*}", "fsm:runners:{Call}", "fsm:timers:{Call:*}", "fsm:{Call:*}:dlq", "fsm:{Call:*}:lock", "fsm:{Call:*}:q", "fsm:{Call:*}:s", "fsm:{Call:*}:seen"],
-  );
+  assert.equal([...error.keys].sort(), [
+    "fsm:def:{Call}",
+    "fsm:pending:{*}",
+    "fsm:runners:{Call}",
+    "fsm:timers:{Call:*}",
+    "fsm:{Call:*}:dlq",
+    "fsm:{Call:*}:lock",
+    "fsm:{Call:*}:q",
+    "fsm:{Call:*}:s",
+    "fsm:{Call:*}:seen",
+  ]);
   assert.match(error.message, "the keys fsm:pending:{*}, fsm:{Call:*}:s");
 });
 
@@ -172,14 +179,20 @@ test("a user with exactly the README's ACL line starts and runs flows", async ()
 
 test("the README's ACL line and the permission check cover every command the Lua scripts run", () => {
   const luaDir = new URL("../../runtime/lua/", import.meta.url);
-  const files = readdirSync(luaDir, { recursive: true }).map(String).filter((file) => file.endsWith(".lua"));
+  const files = readdirSync(luaDir, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith(".lua"));
   const used = new Set<string>();
   for (const file of files) {
     for (const match of readFileSync(new URL(file, luaDir), "utf8").matchAll(/redis\.p?call\('([A-Za-z]+)'/g)) used.add(match[1]!.toLowerCase());
   }
   assert.ok(used.size > 10, `found only ${[...used].join(", ")}`);
   const checked = new Set(requiredCommands({ replicated: true }));
-  const documented = new Set(readmeAclRules().filter((rule) => rule.startsWith("+")).map((rule) => rule.slice(1)));
+  const documented = new Set(
+    readmeAclRules()
+      .filter((rule) => rule.startsWith("+"))
+      .map((rule) => rule.slice(1)),
+  );
   for (const command of used) {
     assert.ok(checked.has(command), `the Lua scripts run ${command}, which start() does not check`);
     assert.ok(documented.has(command), `the Lua scripts run ${command}, which the README's ACL line does not allow`);
@@ -195,7 +208,10 @@ test("on a Redis without ACLs the permission check is one EVAL, and nothing else
     await checkPermissions(connection, { machines: ["Call"], replicated: false, keys: new KeySpace() });
     const stats = (await plainAdmin.info("commandstats")).split("\n").filter((line) => line.startsWith("cmdstat_"));
     const calls = stats.map((line) => /^cmdstat_([^:]+):calls=(\d+)/.exec(line)!).filter((m) => !/^(config|info)\b/.test(m[1]!));
-    assert.equal(calls.map((m) => [m[1], Number(m[2])]), [["eval", 1]]);
+    assert.equal(
+      calls.map((m) => [m[1], Number(m[2])]),
+      [["eval", 1]],
+    );
   } finally {
     await closeConnection(connection.redis);
   }
@@ -206,7 +222,9 @@ test("on a Redis without ACLs the permission check is one EVAL, and nothing else
 test("NOPERM on the timer service's claims and the sweeper's reads reaches onError as RedisPermissionError naming the keys", async () => {
   await secured.user("fsmc-revoked", ...readmeAclRules());
   const seen: { error: unknown; context: ErrorContext }[] = [];
-  const { runtime } = runtimeFor(as("fsmc-revoked", "pw", { sweepIntervalMs: 50, timerPollMs: 20, onError: (error, context) => seen.push({ error, context }) }));
+  const { runtime } = runtimeFor(
+    as("fsmc-revoked", "pw", { sweepIntervalMs: 50, timerPollMs: 20, onError: (error, context) => seen.push({ error, context }) }),
+  );
   await runtime.start();
   // Revoked after start (Redis applies it to open connections): the flows' own keys stay allowed.
   await secured.admin.call("ACL", "SETUSER", "fsmc-revoked", "resetkeys", "~fsm:{*");
@@ -221,7 +239,10 @@ test("NOPERM on the timer service's claims and the sweeper's reads reaches onErr
   assert.match((timer as RedisPermissionError).keys.join(), /^fsm:timers:\{Call:\d+\}$/);
   assert.match((sweep as RedisPermissionError).keys.join(), /^fsm:pending:\{\d+\}$/);
   assert.match((sweep as RedisPermissionError).message, "for zrangebyscore");
-  assert.ok(seen.every((s) => s.error instanceof FlowRuntimeError), "every reported error is a FlowRuntimeError");
+  assert.ok(
+    seen.every((s) => s.error instanceof FlowRuntimeError),
+    "every reported error is a FlowRuntimeError",
+  );
 });
 
 // --- memory ---
@@ -331,7 +352,9 @@ test("NOPERM on a script's keys names them; a refusal inside a script names the 
 });
 
 test("an error reply of no known kind is a RedisCommandError naming the command", () => {
-  const reply = Object.assign(new ReplyError("WRONGTYPE Operation against a key holding the wrong kind of value"), { command: { name: "hgetall", args: ["fsm:{Call:1}:s"] } });
+  const reply = Object.assign(new ReplyError("WRONGTYPE Operation against a key holding the wrong kind of value"), {
+    command: { name: "hgetall", args: ["fsm:{Call:1}:s"] },
+  });
   const error = asRedisError(fakeConnection(), reply) as RedisCommandError;
   assert.instance(error, RedisCommandError);
   assert.is(error.command, "hgetall");

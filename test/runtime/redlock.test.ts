@@ -40,15 +40,26 @@ test("across three processes, every flow's events apply in the order sent", asyn
     await processes[offset % 3]!.start(flowId);
     for (let n = 1; n <= EVENTS; n++) await processes[(offset + n) % 3]!.send(flowId, { type: "Note", n });
   });
-  const flows = await waitFor("every flow to apply every event", async () => {
-    const read = await readCalls(redis, flowIds);
-    return [...read.values()].every((f) => f.version === EVENTS + 1 && f.queued === 0) ? read : undefined;
-  }, 30_000);
+  const flows = await waitFor(
+    "every flow to apply every event",
+    async () => {
+      const read = await readCalls(redis, flowIds);
+      return [...read.values()].every((f) => f.version === EVENTS + 1 && f.queued === 0) ? read : undefined;
+    },
+    30_000,
+  );
   for (const [flowId, flow] of flows) assert.equal(flow.notes, [1, 2, 3, 4, 5, 6], `notes of ${flowId}`);
   assert.is(await redis.keys("fsm:*:lock").then((k) => k.length), 0, "no lock key beside the flows in Redlock mode");
   const metrics = await Promise.all(processes.map((p) => p.metrics()));
-  assert.is(metrics.reduce((n, m) => n + m.applied, 0), FLOWS * (EVENTS + 1));
-  assert.is(metrics.reduce((n, m) => n + m.lockUnavailable, 0), 0, "the lock servers were reachable all along");
+  assert.is(
+    metrics.reduce((n, m) => n + m.applied, 0),
+    FLOWS * (EVENTS + 1),
+  );
+  assert.is(
+    metrics.reduce((n, m) => n + m.lockUnavailable, 0),
+    0,
+    "the lock servers were reachable all along",
+  );
   await Promise.all(processes.map((p) => p.close()));
 });
 
@@ -58,10 +69,14 @@ test("with one of three lock servers down, flows keep being processed", async ()
   try {
     await call.start("rl-one-down", { caller: "a" });
     for (let n = 1; n <= 5; n++) await call.send("rl-one-down", { type: "Note", n });
-    const flow = await waitFor("the flow to apply its events", async () => {
-      const f = await call.get("rl-one-down");
-      return f?.version === 6 ? f : undefined;
-    }, 10_000);
+    const flow = await waitFor(
+      "the flow to apply its events",
+      async () => {
+        const f = await call.get("rl-one-down");
+        return f?.version === 6 ? f : undefined;
+      },
+      10_000,
+    );
     assert.equal(flow.context.notes, [1, 2, 3, 4, 5]);
   } finally {
     await lockServers[0]!.restart();
@@ -84,10 +99,14 @@ test("with two of three lock servers down, processing waits with LockUnavailable
   assert.is(await redis.llen("fsm:{Call:rl-two-down}:q"), 5);
 
   await Promise.all([lockServers[1]!.restart(), lockServers[2]!.restart()]);
-  const flow = await waitFor("processing to resume", async () => {
-    const f = await call.get("rl-two-down");
-    return f?.version === 6 ? f : undefined;
-  }, 15_000);
+  const flow = await waitFor(
+    "processing to resume",
+    async () => {
+      const f = await call.get("rl-two-down");
+      return f?.version === 6 ? f : undefined;
+    },
+    15_000,
+  );
   assert.equal(flow.context.notes, [1, 2, 3, 4, 5]);
 });
 

@@ -3,14 +3,7 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import {
-  FlowClosedError,
-  FlowExistsError,
-  FlowNotFoundError,
-  InvalidFlowIdError,
-  PayloadError,
-  UnknownEventError,
-} from "../../runtime/index.js";
+import { FlowClosedError, FlowExistsError, FlowNotFoundError, InvalidFlowIdError, PayloadError, UnknownEventError } from "../../runtime/index.js";
 import type { CallEvent } from "./fixtures/call.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
 import { RuntimePool } from "./support/runtimes.js";

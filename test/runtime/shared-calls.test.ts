@@ -102,7 +102,16 @@ test("a flow whose step fails in a shared call fails only its own send; the othe
 });
 
 test("a commit whose queue head is not the event it applied is refused and leaves the queue as it was", async () => {
-  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, lock: "single" });
+  const scripts = new HotPathScripts(redis, {
+    ttlMs: 10_000,
+    batch: 32,
+    seenTtlMs: 60_000,
+    seenMax: 100,
+    retentionMs: 60_000,
+    deadLetterMax: 10,
+    flowsPerCall: 16,
+    lock: "single",
+  });
   // Not started: nothing else drains this flow while the test holds its lock.
   const runtime = pool.add(new FlowRuntime({ redis: server.url }));
   const client = runtime.register(Call, callHandlers());
@@ -114,9 +123,25 @@ test("a commit whose queue head is not the event it applied is refused and leave
   const before = await redis.lrange(keys.queue, 0, -1);
   assert.is(before.length, 2);
   const reply = await scripts.commit(keys, {
-    token: "holder-token", epoch: taken.snapshot.epoch, expectedVersion: taken.snapshot.version, applied: 1, pop: 1,
-    headSeq: 99, state: "Ringing", ctxJson: "", timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
-    timerKey: "", arm: [], cancel: [], clearAttempts: false, migratedFrom: 0, machineVersion: 0,
+    token: "holder-token",
+    epoch: taken.snapshot.epoch,
+    expectedVersion: taken.snapshot.version,
+    applied: 1,
+    pop: 1,
+    headSeq: 99,
+    state: "Ringing",
+    ctxJson: "",
+    timersPacked: "",
+    deadlinePacked: "",
+    ended: false,
+    deadLetter: "",
+    release: false,
+    timerKey: "",
+    arm: [],
+    cancel: [],
+    clearAttempts: false,
+    migratedFrom: 0,
+    machineVersion: 0,
   });
   assert.is(reply.kind, "stale");
   assert.equal(await redis.lrange(keys.queue, 0, -1), before);

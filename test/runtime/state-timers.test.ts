@@ -38,10 +38,14 @@ test.after(async () => {
 });
 
 const reaches = (flowId: string, state: string) =>
-  waitFor(`${flowId} to reach ${state}`, async () => {
-    const flow = await dial.get(flowId);
-    return flow?.state === state ? flow : undefined;
-  }, 5_000);
+  waitFor(
+    `${flowId} to reach ${state}`,
+    async () => {
+      const flow = await dial.get(flowId);
+      return flow?.state === state ? flow : undefined;
+    },
+    5_000,
+  );
 
 test("a state's timer fires as an event of the flow and takes its transition", async () => {
   await dial.start("t-miss", {});
@@ -54,7 +58,10 @@ test("entering a state records its armed timers and entry token; leaving it repl
   await dial.start("t-arm", {});
   await waitFor("the start to apply", async () => (await dial.get("t-arm"))?.version === 1);
   const ringing = await inspectFlow(redis, "Dial", "t-arm");
-  assert.equal((ringing.timers as { id: string }[]).map((t) => t.id), ["Ringing/300ms"]);
+  assert.equal(
+    (ringing.timers as { id: string }[]).map((t) => t.id),
+    ["Ringing/300ms"],
+  );
   const deadline = ringing.deadline as { id: string; kind: string; due: number };
   assert.equal([deadline.id, deadline.kind], ["deadline", "deadline"]);
   assert.ok(deadline.due > (ringing.created ?? 0));
@@ -86,7 +93,10 @@ test("re-entering a state re-arms its timer: the timer of the earlier entry is d
   await waitFor("the re-entry", async () => (await inspectFlow(redis, "Dial", "t-again")).entry !== first);
   // A delivery of the first entry's timer (as a lease expiry could cause) arrives late: it must be dropped.
   const droppedBefore = runtime.metrics().droppedTimers;
-  await redis.rpush("fsm:{Dial:t-again}:q", JSON.stringify({ seq: 99, id: "", at: 0, event: { type: "fsm.timer", timer: "Ringing/300ms", state: "Ringing", ms: 300, entry: first } }));
+  await redis.rpush(
+    "fsm:{Dial:t-again}:q",
+    JSON.stringify({ seq: 99, id: "", at: 0, event: { type: "fsm.timer", timer: "Ringing/300ms", state: "Ringing", ms: 300, entry: first } }),
+  );
   await dial.send("t-again", { type: "Ping" });
   await waitFor("the stale timer event to be dropped", () => runtime.metrics().droppedTimers > droppedBefore);
   assert.is((await dial.get("t-again"))?.state, "Ringing");
@@ -121,16 +131,41 @@ test("on a standalone Redis the commit itself re-arms a state's timer: an event 
 });
 
 test("a refused commit arms and cancels no timer", async () => {
-  const scripts = new HotPathScripts(redis, { ttlMs: 10_000, batch: 32, seenTtlMs: 60_000, seenMax: 100, retentionMs: 60_000, deadLetterMax: 10, flowsPerCall: 16, lock: "single" });
+  const scripts = new HotPathScripts(redis, {
+    ttlMs: 10_000,
+    batch: 32,
+    seenTtlMs: 60_000,
+    seenMax: 100,
+    retentionMs: 60_000,
+    deadLetterMax: 10,
+    flowsPerCall: 16,
+    lock: "single",
+  });
   await dial.start("t-refused", {});
   await waitFor("the start to apply", async () => (await dial.get("t-refused"))?.version === 1);
   const armed = (await inspectFlow(redis, "Dial", "t-refused")).timers ?? [];
   const key = armed[0]?.key ?? "";
   const shardBefore = await redis.zrange(key, "0", "-1", "WITHSCORES");
   const reply = await scripts.commit(flowKeys("Dial", "t-refused"), {
-    token: "not-the-holder", epoch: 999, expectedVersion: 1, applied: 1, pop: 0, headSeq: 0, state: "Ringing", ctxJson: "",
-    timersPacked: "", deadlinePacked: "", ended: false, deadLetter: "", release: false,
-    timerKey: key, arm: [{ member: "t-refused\u001f9.9\u001f300ms", ms: 300 }], cancel: armed.map((t) => t.member), clearAttempts: false, migratedFrom: 0, machineVersion: 0,
+    token: "not-the-holder",
+    epoch: 999,
+    expectedVersion: 1,
+    applied: 1,
+    pop: 0,
+    headSeq: 0,
+    state: "Ringing",
+    ctxJson: "",
+    timersPacked: "",
+    deadlinePacked: "",
+    ended: false,
+    deadLetter: "",
+    release: false,
+    timerKey: key,
+    arm: [{ member: "t-refused\u001f9.9\u001f300ms", ms: 300 }],
+    cancel: armed.map((t) => t.member),
+    clearAttempts: false,
+    migratedFrom: 0,
+    machineVersion: 0,
   });
   assert.is(reply.kind, "stale");
   assert.equal(await redis.zrange(key, "0", "-1", "WITHSCORES"), shardBefore);
@@ -155,7 +190,11 @@ test("onTransition reports a timer's and the deadline's events as the handlers r
     await client.start("t-hook-timer", {});
     await client.start("t-hook-deadline", {});
     await client.send("t-hook-deadline", { type: "Answered" });
-    await waitFor("both flows to end", async () => (await client.get("t-hook-timer"))?.status === "ended" && (await client.get("t-hook-deadline"))?.status === "ended", 5_000);
+    await waitFor(
+      "both flows to end",
+      async () => (await client.get("t-hook-timer"))?.status === "ended" && (await client.get("t-hook-deadline"))?.status === "ended",
+      5_000,
+    );
     const timer = seen.find((info) => info.flowId === "t-hook-timer" && info.event.type === "fsm.timer");
     assert.equal(timer && { ...timer.event, entry: undefined }, { type: "fsm.timer", timer: "Ringing/300ms", state: "Ringing", ms: 300, entry: undefined });
     const deadline = seen.find((info) => info.flowId === "t-hook-deadline" && info.event.type === "fsm.deadline");

@@ -9,14 +9,31 @@ const clauses = [{ target: "Missed", actions: [] }];
 const definition = {
   name: "Call",
   states: {
-    Ringing: { final: false, entry: [], exit: [], on: {}, timers: [{ id: "Ringing/1h", ms: 3_600_000, clauses }, { id: "custom", ms: 5, clauses }] },
+    Ringing: {
+      final: false,
+      entry: [],
+      exit: [],
+      on: {},
+      timers: [
+        { id: "Ringing/1h", ms: 3_600_000, clauses },
+        { id: "custom", ms: 5, clauses },
+      ],
+    },
     Menu: { final: false, entry: [], exit: [], on: {}, timers: [{ id: "Menu/1h", ms: 3_600_000, clauses }] },
     Missed: { final: true, entry: [], exit: [], on: {}, timers: [] },
   },
 } as unknown as MachineDefinition;
 
 const due = (timer: string, entry: string): DueTimer => ({
-  machine: "Call", flowId: "f", kind: "timer", timer, entry, due: 0, member: "", key: "fsm:timers:{Call:0}", shard: 0,
+  machine: "Call",
+  flowId: "f",
+  kind: "timer",
+  timer,
+  entry,
+  due: 0,
+  member: "",
+  key: "fsm:timers:{Call:0}",
+  shard: 0,
 });
 
 test("the queued event of a timer carries the relative id and the entry token, and is deduplicated by them", () => {

@@ -102,13 +102,20 @@ test("a process SIGKILLed while holding claimed timers: every flow's timer still
   assert.is(await makeBurstTimersDue(), ids.length);
   const claimedByHolder = () => new Set(holder.lines.filter((l) => l.startsWith("claimed ")));
   await until(() => claimedByHolder().size === ids.length, 10_000);
-  assert.equal(await firedCounts(ids), ids.map(() => 0), "the holder delivered nothing");
+  assert.equal(
+    await firedCounts(ids),
+    ids.map(() => 0),
+    "the holder delivered nothing",
+  );
   await holder.kill();
 
   const runtime = await forkRuntime(server.url, { timerShards: HELD_SHARDS, timerMs: 3_600_000 });
   children.push(runtime);
   const counts = await settledCounts(ids, 10_000);
-  assert.ok(counts.every((n) => n === 1), `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`);
+  assert.ok(
+    counts.every((n) => n === 1),
+    `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`,
+  );
   await until(async () => (await burstTimers()) === 0, 10_000); // every delivered timer acked: none left to deliver again
 });
 
@@ -122,7 +129,10 @@ test("a runtime process SIGKILLed mid-stream: the other one fires every remainin
   while ((await redis.hlen("test:fired")) < 100 && Date.now() < limit) await sleep(5);
   await a.kill();
   const counts = await settledCounts(ids, 20_000);
-  assert.ok(counts.every((n) => n === 1), `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`);
+  assert.ok(
+    counts.every((n) => n === 1),
+    `fired counts other than 1: ${JSON.stringify(counts.filter((n) => n !== 1))}`,
+  );
 });
 
 // The same count as the timer service test (timers-processes.test.ts), here applied through FlowRuntime:

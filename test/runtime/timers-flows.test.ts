@@ -6,7 +6,15 @@ import { FlowRuntime, type FlowClient } from "../../runtime/index.js";
 import { decodeTimerMember, TimerStore } from "../../runtime/timers/index.js";
 import { listStuckFlows } from "../../runtime/watchdog.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
-import { loopingMachine, silentMachine, tickingMachine, timedHandlers, waitingMachine, type TimedContext, type TimedMachine } from "./timers-support/machines.js";
+import {
+  loopingMachine,
+  silentMachine,
+  tickingMachine,
+  timedHandlers,
+  waitingMachine,
+  type TimedContext,
+  type TimedMachine,
+} from "./timers-support/machines.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -58,27 +66,42 @@ test.after(async () => {
 test("an event acked before the timer's due time is applied before the timer, even while it is still being processed", async () => {
   const id = nextFlow();
   await ordered.start(id, {});
-  await until(() => timersOf("Ordered", id), (m) => m.length === 1);
+  await until(
+    () => timersOf("Ordered", id),
+    (m) => m.length === 1,
+  );
   // Acked well before the timer is due; its action runs past the due time, so the timer's event
   // is queued while it runs and must wait behind it.
   await ordered.send(id, { type: "Poke", ms: 400 });
-  const flow = await until(() => ordered.get(id), (f) => f?.state === "Done");
+  const flow = await until(
+    () => ordered.get(id),
+    (f) => f?.state === "Done",
+  );
   assert.equal((flow!.context as TimedContext).trail, ["work:Poke", "fire:fsm.timer:Waiting/300ms:Waiting"]);
 });
 
 test("a timer clause's action receives a timer event naming the timer and its state", async () => {
   const id = nextFlow();
   await waiting.start(id, {});
-  const flow = await until(() => waiting.get(id), (f) => f?.state === "Done");
+  const flow = await until(
+    () => waiting.get(id),
+    (f) => f?.state === "Done",
+  );
   assert.equal((flow!.context as TimedContext).trail, ["fire:fsm.timer:Waiting/150ms:Waiting"]);
 });
 
 test("leaving a state cancels its timer: it never fires and its member leaves the shard", async () => {
   const id = nextFlow();
   await waiting.start(id, {});
-  await until(() => timersOf("Waits", id), (m) => m.length === 1);
+  await until(
+    () => timersOf("Waits", id),
+    (m) => m.length === 1,
+  );
   await waiting.send(id, { type: "Leave" });
-  await until(() => timersOf("Waits", id), (m) => m.length === 0);
+  await until(
+    () => timersOf("Waits", id),
+    (m) => m.length === 0,
+  );
   await sleep(250);
   const flow = await waiting.get(id);
   assert.is(flow!.state, "Elsewhere");
@@ -88,13 +111,22 @@ test("leaving a state cancels its timer: it never fires and its member leaves th
 test("a timer of a state that was left has no effect when it fires anyway", async () => {
   const id = nextFlow();
   await waiting.start(id, {});
-  const [member] = await until(() => timersOf("Waits", id), (m) => m.length === 1);
+  const [member] = await until(
+    () => timersOf("Waits", id),
+    (m) => m.length === 1,
+  );
   await waiting.send(id, { type: "Leave" });
-  await until(() => timersOf("Waits", id), (m) => m.length === 0);
+  await until(
+    () => timersOf("Waits", id),
+    (m) => m.length === 0,
+  );
   // As if the cancel had been lost: the old member comes due again.
   const dropped = runtime.metrics().droppedTimers;
   await redis.zadd(new TimerStore(redis).keyOf("Waits", id), 0, member!);
-  await until(async () => runtime.metrics().droppedTimers, (n) => n > dropped);
+  await until(
+    async () => runtime.metrics().droppedTimers,
+    (n) => n > dropped,
+  );
   const flow = await waiting.get(id);
   assert.is(flow!.state, "Elsewhere");
   assert.equal((flow!.context as TimedContext).fired, 0);
@@ -109,7 +141,10 @@ test("an event self-transition re-arms the timer from the new entry", async () =
   // Without re-arming it would fire ~50 ms from now; re-armed, not before 150 ms after Again.
   await sleep(90);
   assert.is((await waiting.get(id))!.state, "Waiting");
-  await until(() => waiting.get(id), (f) => f?.state === "Done");
+  await until(
+    () => waiting.get(id),
+    (f) => f?.state === "Done",
+  );
   assert.ok(Date.now() - againAt >= 150);
   assert.equal(((await waiting.get(id))!.context as TimedContext).trail, ["note:Again", "fire:fsm.timer:Waiting/150ms:Waiting"]);
 });
@@ -117,18 +152,27 @@ test("an event self-transition re-arms the timer from the new entry", async () =
 test("a timer's own self-transition re-arms it: it fires once per entry until its guard ends the loop", async () => {
   const id = nextFlow();
   await looping.start(id, {});
-  const flow = await until(() => looping.get(id), (f) => f?.state === "Done");
+  const flow = await until(
+    () => looping.get(id),
+    (f) => f?.state === "Done",
+  );
   assert.is((flow!.context as TimedContext).fired, 3);
 });
 
 test("an internal timer fires once per entry of its state, not repeatedly", async () => {
   const id = nextFlow();
   await ticking.start(id, {});
-  await until(() => ticking.get(id), (f) => (f?.context as TimedContext | undefined)?.fired === 1);
+  await until(
+    () => ticking.get(id),
+    (f) => (f?.context as TimedContext | undefined)?.fired === 1,
+  );
   await sleep(200);
   assert.is(((await ticking.get(id))!.context as TimedContext).fired, 1);
   await ticking.send(id, { type: "Again" });
-  await until(() => ticking.get(id), (f) => (f?.context as TimedContext | undefined)?.fired === 2);
+  await until(
+    () => ticking.get(id),
+    (f) => (f?.context as TimedContext | undefined)?.fired === 2,
+  );
   await sleep(200);
   const flow = await ticking.get(id);
   assert.is((flow!.context as TimedContext).fired, 2);
@@ -138,7 +182,10 @@ test("an internal timer fires once per entry of its state, not repeatedly", asyn
 test("the deadline ends a flow that receives nothing, and its action receives the deadline event", async () => {
   const id = nextFlow();
   await silent.start(id, {});
-  const flow = await until(() => silent.get(id), (f) => f?.status === "ended");
+  const flow = await until(
+    () => silent.get(id),
+    (f) => f?.status === "ended",
+  );
   assert.is(flow!.state, "TimedOut");
   assert.equal((flow!.context as TimedContext).trail, ["onDeadline:fsm.deadline:200"]);
 });
@@ -146,22 +193,37 @@ test("the deadline ends a flow that receives nothing, and its action receives th
 test("a flow that ends before its deadline has its deadline cancelled", async () => {
   const id = nextFlow();
   await silent.start(id, {});
-  await until(() => timersOf("Silent", id), (m) => m.length === 1);
+  await until(
+    () => timersOf("Silent", id),
+    (m) => m.length === 1,
+  );
   await silent.send(id, { type: "Leave" });
-  await until(() => timersOf("Silent", id), (m) => m.length === 0);
+  await until(
+    () => timersOf("Silent", id),
+    (m) => m.length === 0,
+  );
   assert.is((await silent.get(id))!.state, "Done");
 });
 
 test("the watchdog lists a flow whose deadline timer was lost, and its redelivery ends the flow", async () => {
   const id = nextFlow();
   await silent.start(id, {});
-  const [member] = await until(() => timersOf("Silent", id), (m) => m.length === 1);
+  const [member] = await until(
+    () => timersOf("Silent", id),
+    (m) => m.length === 1,
+  );
   await redis.zrem(new TimerStore(redis).keyOf("Silent", id), member!);
   await sleep(300);
   assert.is((await silent.get(id))!.status, "active");
   const report = await listStuckFlows(redis, { graceMs: 50, redeliver: true });
-  assert.equal(report.pastDeadline.map((f) => [f.machine, f.flowId, f.redelivered]), [["Silent", id, true]]);
-  const flow = await until(() => silent.get(id), (f) => f?.status === "ended");
+  assert.equal(
+    report.pastDeadline.map((f) => [f.machine, f.flowId, f.redelivered]),
+    [["Silent", id, true]],
+  );
+  const flow = await until(
+    () => silent.get(id),
+    (f) => f?.status === "ended",
+  );
   assert.is(flow!.state, "TimedOut");
   assert.is((await listStuckFlows(redis, { graceMs: 50 })).counts.pastDeadline, 0);
 });

@@ -41,7 +41,10 @@ test("timers claimed by a process that is SIGKILLed are delivered by another onc
   await until(async () => (await redis.hlen("test:deliveries")) === armed.length && (await timersLeft(redis, store)) === 0, 10_000);
   const counts = await redis.hgetall("test:deliveries");
   assert.equal(Object.keys(counts).sort(), armed.map((a) => a.member).sort());
-  assert.ok(Object.values(counts).every((n) => n === "1"), "a timer was delivered twice");
+  assert.ok(
+    Object.values(counts).every((n) => n === "1"),
+    "a timer was delivered twice",
+  );
   assert.ok(Date.now() - killedAt < 5_000);
 });
 

@@ -36,7 +36,10 @@ test("timers armed before a Redis restart fire after it comes back, through the 
     if (states.every((s) => s === "Done")) break;
     await sleep(50);
   }
-  assert.equal(states, ids.map(() => "Done"));
+  assert.equal(
+    states,
+    ids.map(() => "Done"),
+  );
   for (const id of ids) assert.is(((await waits.get(id))!.context as TimedContext).fired, 1);
 });
 

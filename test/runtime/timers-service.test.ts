@@ -57,11 +57,20 @@ test("a service claims only from the shards of the machines its store knows", as
   await store.arm("M", "f0", "1.1", [spec("10ms", 10)]);
   await until(() => service.stats.acked === 1);
   await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(delivered.map((t) => t.machine), ["M"]);
+  assert.equal(
+    delivered.map((t) => t.machine),
+    ["M"],
+  );
   assert.ok(await redis.zscore(foreign!.key, foreign!.member), "the other machine's timer is left to processes that know it");
   store.addMachine("Elsewhere");
   await until(() => delivered.length === 2);
-  assert.equal(delivered.map((t) => [t.machine, t.flowId, t.timer, t.entry]), [["M", "f0", "10ms", "1.1"], ["Elsewhere", "f0", "10ms", "1.1"]]);
+  assert.equal(
+    delivered.map((t) => [t.machine, t.flowId, t.timer, t.entry]),
+    [
+      ["M", "f0", "10ms", "1.1"],
+      ["Elsewhere", "f0", "10ms", "1.1"],
+    ],
+  );
 });
 
 test("a timer is not delivered before its due time", async () => {
@@ -113,7 +122,10 @@ test("two services never both claim the same timer", async () => {
   const b = startService(count, { batch: 5 });
   await until(() => a.stats.acked + b.stats.acked === 500);
   assert.is(counts.size, 500);
-  assert.ok([...counts.values()].every((n) => n === 1), "some timer delivered twice");
+  assert.ok(
+    [...counts.values()].every((n) => n === 1),
+    "some timer delivered twice",
+  );
   assert.ok(a.stats.delivered > 0 && b.stats.delivered > 0, `a ${a.stats.delivered}, b ${b.stats.delivered}: both services should take part`);
 });
 

@@ -60,7 +60,10 @@ test("each machine has its own shards, so the same flow id under two machines na
   const [b] = await own.arm("Outbound", "same", "1.1", [greeting]);
   assert.is(a!.member, b!.member);
   assert.is.not(a!.key, b!.key);
-  assert.equal(own.shardRefs.map((r) => r.key), [0, 1, 2, 3].map((n) => `fsm:timers:{Inbound:${n}}`).concat([0, 1, 2, 3].map((n) => `fsm:timers:{Outbound:${n}}`)));
+  assert.equal(
+    own.shardRefs.map((r) => r.key),
+    [0, 1, 2, 3].map((n) => `fsm:timers:{Inbound:${n}}`).concat([0, 1, 2, 3].map((n) => `fsm:timers:{Outbound:${n}}`)),
+  );
 });
 
 test("a member names the flow, the state entry and the timer relative to its state, and nothing else", async () => {
@@ -106,7 +109,10 @@ test("anything else in a shard decodes as no timer", () => {
 });
 
 test("a flow id with a control character is refused rather than stored unreadable", async () => {
-  const error = await store.arm("InboundCall", "bad\u001fid", "1.1", [greeting]).then(() => undefined, (e: unknown) => e);
+  const error = await store.arm("InboundCall", "bad\u001fid", "1.1", [greeting]).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.instance(error, RangeError);
   assert.match((error as Error).message, "control character");
 });
@@ -140,9 +146,15 @@ test("pack and unpack give back the armed timers of one entry; only the deadline
   const armed = await store.arm("InboundCall", "call-9", "4.2", [greeting, retry, { id: "deadline", state: "", ms: 7_200_000, kind: "deadline" }]);
   const expected = armed.map((t) => (t.kind === "deadline" ? t : { ...t, due: undefined }));
   const unpacked = store.unpack("InboundCall", "call-9", store.pack(armed), "Greeting");
-  assert.equal(unpacked.map((t) => ({ ...t, due: t.due })), expected);
+  assert.equal(
+    unpacked.map((t) => ({ ...t, due: t.due })),
+    expected,
+  );
   // Without the state, ids are relative to it: enough to cancel.
-  assert.equal(store.unpack("InboundCall", "call-9", store.pack(armed)).map((t) => t.id), ["10s", "1m", "deadline"]);
+  assert.equal(
+    store.unpack("InboundCall", "call-9", store.pack(armed)).map((t) => t.id),
+    ["10s", "1m", "deadline"],
+  );
 });
 
 test("nothing armed packs to a non-empty value that unpacks to no timers", () => {

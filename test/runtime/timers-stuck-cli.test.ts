@@ -59,7 +59,10 @@ test("the text report names each stuck flow under its heading", async () => {
   assert.is(code, 0);
   assert.match(stdout, /past deadline: 1\n {2}Call\/late {2}state Ringing/);
   assert.match(stdout, /orphaned queues: 1\n {2}Call\/orphan {2}1 queued/);
-  assert.match(stdout, /hung holders: 1\n {2}Call\/hung {2}held by call-host-7:4242:k3j2x9:12 {2}head #2 Answered waiting 6\d\d\.\ds {2}lock expires in \d+\.\ds\n/);
+  assert.match(
+    stdout,
+    /hung holders: 1\n {2}Call\/hung {2}held by call-host-7:4242:k3j2x9:12 {2}head #2 Answered waiting 6\d\d\.\ds {2}lock expires in \d+\.\ds\n/,
+  );
   assert.match(stdout, /dead-lettered events: 1 in 1 flows\n {2}Call\/failing/);
   assert.not.match(stdout, /busy/);
 });
@@ -74,8 +77,13 @@ test("--json prints the whole report as JSON", async () => {
 test("--json lists each hung holder with its token, head event, wait and the lock's remaining TTL; a healthy holder is not listed", async () => {
   const { code, stdout } = await stuck("--redis", server.url, "--json");
   assert.is(code, 0);
-  const report = JSON.parse(stdout) as { hungHolders: { machine: string; flowId: string; holder: string; headSeq: number; headType: string; waitedMs: number; lockTtlMs: number }[] };
-  assert.equal(report.hungHolders.map((h) => [h.machine, h.flowId, h.holder, h.headSeq, h.headType]), [["Call", "hung", token, 2, "Answered"]]);
+  const report = JSON.parse(stdout) as {
+    hungHolders: { machine: string; flowId: string; holder: string; headSeq: number; headType: string; waitedMs: number; lockTtlMs: number }[];
+  };
+  assert.equal(
+    report.hungHolders.map((h) => [h.machine, h.flowId, h.holder, h.headSeq, h.headType]),
+    [["Call", "hung", token, 2, "Answered"]],
+  );
   const [hung] = report.hungHolders;
   assert.ok(hung!.waitedMs >= 600_000 && hung!.waitedMs < 1_200_000, `waited ${hung!.waitedMs} ms`);
   assert.ok(hung!.lockTtlMs > 0 && hung!.lockTtlMs <= 3_600_000, `lock TTL ${hung!.lockTtlMs} ms`);
@@ -84,7 +92,10 @@ test("--json lists each hung holder with its token, head event, wait and the loc
 test("--hung-after sets how long a head may wait under a held lock: at 1 s the healthy holder's 2 s wait is listed too", async () => {
   const { code, stdout } = await stuck("--redis", server.url, "--json", "--hung-after", "1000");
   assert.is(code, 0);
-  assert.equal((JSON.parse(stdout) as { hungHolders: { flowId: string }[] }).hungHolders.map((h) => h.flowId), ["busy", "hung"]);
+  assert.equal(
+    (JSON.parse(stdout) as { hungHolders: { flowId: string }[] }).hungHolders.map((h) => h.flowId),
+    ["busy", "hung"],
+  );
 });
 
 test("--help documents --hung-after and its default, hungHolderAfterMs of the runtime's defaults", async () => {
@@ -129,7 +140,10 @@ test("--locks: in Redlock mode a queue whose lock the lock servers hold is not o
     // held's head waited 60 s under the lock the lock servers hold: a hung holder past a 30 s limit.
     const { stdout } = await stuck("--redis", server.url, "--json", "--locks", lockServer.url, "--hung-after", "30000");
     const hung = (JSON.parse(stdout) as { hungHolders: { flowId: string; holder: string; lockTtlMs: number }[] }).hungHolders;
-    assert.equal(hung.map((h) => [h.flowId, h.holder]), [["held", "redlock"]]);
+    assert.equal(
+      hung.map((h) => [h.flowId, h.holder]),
+      [["held", "redlock"]],
+    );
     assert.ok(hung[0]!.lockTtlMs > 0 && hung[0]!.lockTtlMs <= 30_000);
   } finally {
     await redis.del("fsm:{Call:held}:s", "fsm:{Call:held}:q");

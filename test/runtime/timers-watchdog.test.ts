@@ -30,7 +30,10 @@ test("an active flow past its deadline by more than the grace is listed", async 
   await seedFlow(redis, store, { machine: "Call", flowId: "late", deadlineMs: 10 });
   await new Promise((resolve) => setTimeout(resolve, 40));
   const report = await listStuckFlows(redis, { graceMs: 20 });
-  assert.equal(report.pastDeadline.map((f) => [f.machine, f.flowId, f.state]), [["Call", "late", "Ringing"]]);
+  assert.equal(
+    report.pastDeadline.map((f) => [f.machine, f.flowId, f.state]),
+    [["Call", "late", "Ringing"]],
+  );
   assert.ok(report.pastDeadline[0]!.overdueMs > 20);
   assert.is(report.counts.pastDeadline, 1);
 });
@@ -39,7 +42,10 @@ test("a past deadline is listed with the due time its packed value holds", async
   const { deadline } = await seedFlow(redis, store, { machine: "Call", flowId: "late-packed", deadlineMs: 10 });
   await new Promise((resolve) => setTimeout(resolve, 40));
   const report = await listStuckFlows(redis, { graceMs: 20 });
-  assert.equal(report.pastDeadline.map((f) => [f.flowId, f.due]), [["late-packed", deadline.due]]);
+  assert.equal(
+    report.pastDeadline.map((f) => [f.flowId, f.due]),
+    [["late-packed", deadline.due]],
+  );
 });
 
 test("a deadline overdue by less than the grace, or of an ended flow, is not listed", async () => {
@@ -49,7 +55,10 @@ test("a deadline overdue by less than the grace, or of an ended flow, is not lis
   const report = await listStuckFlows(redis, { graceMs: 10_000 });
   assert.is(report.pastDeadline.length, 0);
   const strict = await listStuckFlows(redis, { graceMs: 0 });
-  assert.equal(strict.pastDeadline.map((f) => f.flowId), ["just-due"]);
+  assert.equal(
+    strict.pastDeadline.map((f) => f.flowId),
+    ["just-due"],
+  );
 });
 
 test("redeliver makes a past deadline due again, and the timer service delivers it", async () => {
@@ -68,7 +77,10 @@ test("redeliver makes a past deadline due again, and the timer service delivers 
   } finally {
     await service.stop();
   }
-  assert.equal(delivered.map((t) => [t.kind, t.flowId]), [["deadline", "lost"]]);
+  assert.equal(
+    delivered.map((t) => [t.kind, t.flowId]),
+    [["deadline", "lost"]],
+  );
 });
 
 test("redeliver leaves a deadline that is still in its shard as it is", async () => {
@@ -84,7 +96,10 @@ test("redeliver leaves a deadline that is still in its shard as it is", async ()
 test("a queue whose oldest event waited longer than the lock TTL with no lock is orphaned", async () => {
   await seedFlow(redis, store, { machine: "Call", flowId: "orphan", queuedAgoMs: 5_000 });
   const report = await listStuckFlows(redis, { lockTtlMs: 1_000 });
-  assert.equal(report.orphanedQueues.map((q) => [q.flowId, q.queued]), [["orphan", 1]]);
+  assert.equal(
+    report.orphanedQueues.map((q) => [q.flowId, q.queued]),
+    [["orphan", 1]],
+  );
   assert.ok(report.orphanedQueues[0]!.oldestMs >= 5_000);
 });
 
@@ -103,7 +118,10 @@ test("with lock servers, a queue is orphaned only when no quorum of them holds i
     await seedFlow(redis, store, { machine: "Call", flowId: "quorum-free", queuedAgoMs: 5_000 });
     await locks.set("fsm:{Call:quorum-held}:lock", "owner", "PX", 30_000);
     const report = await listStuckFlows(redis, { lockTtlMs: 1_000, lockServers: [locks] });
-    assert.equal(report.orphanedQueues.map((q) => q.flowId), ["quorum-free"]);
+    assert.equal(
+      report.orphanedQueues.map((q) => q.flowId),
+      ["quorum-free"],
+    );
   } finally {
     locks.disconnect();
     await lockServer.stop({ cleanup: true });
@@ -111,9 +129,25 @@ test("with lock servers, a queue is orphaned only when no quorum of them holds i
 });
 
 test("dead-lettered events are listed with their records and counted", async () => {
-  await seedFlow(redis, store, { machine: "Call", flowId: "failing", deadLetters: [{ seq: 2, error: "boom" }, { seq: 3, error: "boom" }] });
+  await seedFlow(redis, store, {
+    machine: "Call",
+    flowId: "failing",
+    deadLetters: [
+      { seq: 2, error: "boom" },
+      { seq: 3, error: "boom" },
+    ],
+  });
   const report = await listStuckFlows(redis);
-  assert.equal(report.deadLettered, [{ machine: "Call", flowId: "failing", events: [{ seq: 2, error: "boom" }, { seq: 3, error: "boom" }] }]);
+  assert.equal(report.deadLettered, [
+    {
+      machine: "Call",
+      flowId: "failing",
+      events: [
+        { seq: 2, error: "boom" },
+        { seq: 3, error: "boom" },
+      ],
+    },
+  ]);
   assert.is(report.counts.deadLetteredEvents, 2);
 });
 

@@ -3,7 +3,14 @@ import { Redis } from "ioredis";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-import { FlowRuntime, VersionConflictError, VersionUnavailableError, type FlowRuntimeOptions, type MachineDefinition, type TransitionInfo, type UnhandledEvent } from "../../runtime/index.js";
+import {
+  FlowRuntime,
+  VersionConflictError,
+  VersionUnavailableError,
+  type FlowRuntimeOptions,
+  type MachineDefinition,
+  type TransitionInfo,
+} from "../../runtime/index.js";
 import { definitionHash } from "../../runtime/definition-hash.js";
 import { inspectFlow } from "../../runtime/ops.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
@@ -74,7 +81,10 @@ test("the same version with other content is refused with both hashes; the ident
   // A runtime that only sends is refused at its first start of a flow.
   const sender = runtime();
   const orders = sender.register(changed as never, handlers);
-  const refused = await (orders as { start(id: string, ctx: object): Promise<void> }).start("o-x", {}).then(() => undefined, (e: unknown) => e);
+  const refused = await (orders as { start(id: string, ctx: object): Promise<void> }).start("o-x", {}).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.instance(refused, VersionConflictError);
   assert.is(await redis.exists("fsm:{Order:o-x}:s"), 0, "nothing was started");
 });
@@ -91,7 +101,8 @@ test("flows started on version 1 in two processes finish on version 1 after both
   const reader = runtime();
   const orders = reader.register(OrderV1 as never, handlers);
   await waitFor("version 1 to apply every start and Go", async () =>
-    (await Promise.all(ids.map((id) => flow(orders as never, id)))).every((f, i) => f.version === (i % 2 === 0 ? 2 : 1)));
+    (await Promise.all(ids.map((id) => flow(orders as never, id)))).every((f, i) => f.version === (i % 2 === 0 ? 2 : 1)),
+  );
   await workers.stopAll();
 
   const v2 = [await workers.spawn({ options, orderVersions: [2] }), await workers.spawn({ options, orderVersions: [2] })];
@@ -100,10 +111,14 @@ test("flows started on version 1 in two processes finish on version 1 after both
   // Go is handled by version 1 in Idle, a state version 2 does not have.
   await Promise.all(idle.map((id, i) => v2[i % 2]!.orderSend(id, "Go")));
   await Promise.all(ids.slice(0, 20).map((id, i) => v2[i % 2]!.orderStart(`new-${id}`)));
-  await waitFor("every old flow to end on version 1", async () => {
-    const flows = await Promise.all(ids.map((id) => flow(orders as never, id)));
-    return flows.every((f) => f.status === "ended");
-  }, 20_000);
+  await waitFor(
+    "every old flow to end on version 1",
+    async () => {
+      const flows = await Promise.all(ids.map((id) => flow(orders as never, id)));
+      return flows.every((f) => f.status === "ended");
+    },
+    20_000,
+  );
   for (const id of ids) {
     const f = await flow(orders as never, id);
     // Every old flow reached Busy and ended through version 1's 200 ms timer: version 2 has neither.
@@ -134,7 +149,7 @@ test("a process lacking an old version's handlers leaves its flows to one that h
   const c2 = lacking.register(renamed as never, { guards: {}, actions: { note: orderHandlers.actions.mark } } as never) as typeof c1;
   await lacking.start();
   await c2.send("left-1", { type: "Go" });
-  const error = await waitFor("the flow to be left", () => errors.find((e) => e instanceof VersionUnavailableError)) as VersionUnavailableError;
+  const error = (await waitFor("the flow to be left", () => errors.find((e) => e instanceof VersionUnavailableError))) as VersionUnavailableError;
   assert.is(error.code, "VERSION_UNAVAILABLE");
   assert.is(error.version, 1);
   assert.match(error.message, "machine Order version 1 cannot run in this process: the handlers registered here lack action mark");
@@ -182,7 +197,13 @@ test("a migration moves a version 1 flow once, when it is next taken: mapped sta
   assert.is(moved.machineVersion, 3);
   assert.equal(moved.context.log, ["before", "Go"], "the context was carried over, and version 3's Go applied");
   const reported = transitions.filter((t) => t.flowId === "mig-1");
-  assert.equal(reported.map((t) => [t.from, t.to, t.event.type]), [["Idle", "New", "fsm.migrate"], ["New", "Working", "Go"]]);
+  assert.equal(
+    reported.map((t) => [t.from, t.to, t.event.type]),
+    [
+      ["Idle", "New", "fsm.migrate"],
+      ["New", "Working", "Go"],
+    ],
+  );
   assert.equal(reported[0]!.event, { type: "fsm.migrate", from: 1, to: 3 });
   const inspected = await inspectFlow(redis, "Order", "mig-1");
   assert.is(inspected.machineVersion, 3);
@@ -214,13 +235,19 @@ test("migrating under load: two processes of version 3, pings sent meanwhile and
   // This process only sends (it is never started): the two workers take every flow.
   const sender = runtime();
   const c3 = sender.register(OrderV3 as never, handlers) as { send(id: string, e: object): Promise<void> };
-  const pings = Promise.all(ids.map(async (id) => {
-    for (let n = 1; n <= 5; n++) await c3.send(id, { type: "Ping", n });
-  }));
+  const pings = Promise.all(
+    ids.map(async (id) => {
+      for (let n = 1; n <= 5; n++) await c3.send(id, { type: "Ping", n });
+    }),
+  );
   const commands = Promise.all([1, 2].map(() => runFsmc(["flows", "migrate", "Order", "--from", "1", "--redis", server.url, "--json"])));
   const [runs] = await Promise.all([commands, pings]);
   for (const run of runs) assert.is(run.code, 0, run.stderr);
-  await waitFor("every ping to apply", async () => (await Promise.all(ids.map((id) => flow(c3 as never, id)))).every((f) => f.context.log.length === 5), 20_000);
+  await waitFor(
+    "every ping to apply",
+    async () => (await Promise.all(ids.map((id) => flow(c3 as never, id)))).every((f) => f.context.log.length === 5),
+    20_000,
+  );
   for (const id of ids) {
     const f = await flow(c3 as never, id);
     assert.equal(f.context.log, ["Ping:1", "Ping:2", "Ping:3", "Ping:4", "Ping:5"], id);
@@ -228,7 +255,11 @@ test("migrating under load: two processes of version 3, pings sent meanwhile and
     const view = await inspectFlow(redis, "Order", id);
     assert.is(view.machineVersion, 3, id);
     assert.is(view.migratedFrom, 1, id);
-    assert.equal(view.timers?.map((t) => [t.id, t.due !== undefined]), [["New/60s", true]], `${id}: the mapped state's timer is armed`);
+    assert.equal(
+      view.timers?.map((t) => [t.id, t.due !== undefined]),
+      [["New/60s", true]],
+      `${id}: the mapped state's timer is armed`,
+    );
     assert.is(view.queue.length, 0, id);
     assert.is(view.deadLetters.length, 0, id);
   }
@@ -251,8 +282,14 @@ test("flows of a version no live process runs are named by flows stuck; fsmc flo
 
   const stuck = await runFsmc(["flows", "stuck", "--redis", server.url, "--lock-ttl", "100", "--json"]);
   assert.is(stuck.code, 0, stuck.stderr);
-  const report = JSON.parse(stuck.stdout) as { unrunnable: { machine: string; flowId: string; version: number; runnable: number[] }[]; orphanedQueues: unknown[] };
-  assert.equal(report.unrunnable.map((u) => [u.machine, u.flowId, u.version, u.runnable]), [["Order", "u-1", 1, []]]);
+  const report = JSON.parse(stuck.stdout) as {
+    unrunnable: { machine: string; flowId: string; version: number; runnable: number[] }[];
+    orphanedQueues: unknown[];
+  };
+  assert.equal(
+    report.unrunnable.map((u) => [u.machine, u.flowId, u.version, u.runnable]),
+    [["Order", "u-1", 1, []]],
+  );
   assert.equal(report.orphanedQueues, []);
 
   // Version 3 migrates version 1's flows; u-2 has nothing queued, so the command gets it taken.
@@ -264,7 +301,10 @@ test("flows of a version no live process runs are named by flows stuck; fsmc flo
   const moved = JSON.parse(first.stdout) as { to: number; queued: string[]; unmapped: unknown[] };
   assert.is(moved.to, 3);
   assert.ok(moved.queued.includes("u-2"), first.stdout);
-  await waitFor("u-1 and u-2 to move to version 3", async () => (await flow(c3 as never, "u-1")).machineVersion === 3 && (await flow(c3 as never, "u-2")).machineVersion === 3);
+  await waitFor(
+    "u-1 and u-2 to move to version 3",
+    async () => (await flow(c3 as never, "u-1")).machineVersion === 3 && (await flow(c3 as never, "u-2")).machineVersion === 3,
+  );
   assert.is((await flow(c3 as never, "u-2")).state, "New");
   // u-1 moved, then its queued Go entered version 3's Working (whose 300 ms timer may have ended it since).
   assert.is((await flow(c3 as never, "u-1")).context.log[0], "Go");

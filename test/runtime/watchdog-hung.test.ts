@@ -51,7 +51,11 @@ const hung = (report: StuckFlows) => report.hungHolders.map((h) => h.flowId);
 test("hungHolderAfterMs: every attempt at its time limit, the backoffs between them, and a lock TTL", () => {
   // 4 × 1 000 + (500 + min(1 000, 800) + min(2 000, 800)) + 2 000
   assert.is(hungHolderAfterMs({ handlerTimeoutMs: 1_000, maxAttempts: 4, retryBaseMs: 500, retryMaxMs: 800, lockTtlMs: 2_000 }), 8_100);
-  assert.is(hungHolderAfterMs({ handlerTimeoutMs: 1_000, maxAttempts: 1, retryBaseMs: 500, retryMaxMs: 800, lockTtlMs: 2_000 }), 3_000, "one attempt: no backoff");
+  assert.is(
+    hungHolderAfterMs({ handlerTimeoutMs: 1_000, maxAttempts: 1, retryBaseMs: 500, retryMaxMs: 800, lockTtlMs: 2_000 }),
+    3_000,
+    "one attempt: no backoff",
+  );
   // FlowRuntime's defaults: 5 × 30 000 + (100 + 200 + 400 + 800) + 10 000
   assert.is(hungHolderAfterMs(DEFAULT_HOLDER_LIMITS), 161_500);
 });
@@ -61,7 +65,10 @@ test("a held lock whose queue head waited past hungAfterMs is a hung holder: tok
   const report = await listStuckFlows(redis, { hungAfterMs: 60_000 });
   assert.is(report.counts.hungHolders, 1);
   const [found] = report.hungHolders as [HungHolder];
-  assert.equal({ ...found, waitedMs: 0, lockTtlMs: 0 }, { machine: "Call", flowId: "stalled", holder: "call-host-7:4242:k3j2x9:12", headSeq: 7, headType: "Hangup", waitedMs: 0, lockTtlMs: 0 });
+  assert.equal(
+    { ...found, waitedMs: 0, lockTtlMs: 0 },
+    { machine: "Call", flowId: "stalled", holder: "call-host-7:4242:k3j2x9:12", headSeq: 7, headType: "Hangup", waitedMs: 0, lockTtlMs: 0 },
+  );
   assert.ok(found.waitedMs >= 600_000 && found.waitedMs < 660_000, `waited ${found.waitedMs}`);
   assert.ok(found.lockTtlMs > 15_000 && found.lockTtlMs <= 45_000, `lock TTL ${found.lockTtlMs}`);
   assert.is(report.counts.orphanedQueues, 0, "a held lock is not an orphaned queue");
@@ -83,10 +90,13 @@ test("an old head with no lock is an orphaned queue, not a hung holder", async (
   await seedQueuedFlow("ownerless", { headAgoMs: 600_000 });
   const report = await listStuckFlows(redis, { hungAfterMs: 60_000 });
   assert.equal(hung(report), []);
-  assert.equal(report.orphanedQueues.map((q) => q.flowId), ["ownerless"]);
+  assert.equal(
+    report.orphanedQueues.map((q) => q.flowId),
+    ["ownerless"],
+  );
 });
 
-test("Redlock mode: held on a quorum of the lock servers, holder \"redlock\", TTL until fewer than a quorum hold it", async () => {
+test('Redlock mode: held on a quorum of the lock servers, holder "redlock", TTL until fewer than a quorum hold it', async () => {
   const a = await startRedis();
   const b = await startRedis();
   const lockA = new Redis(a.url);
@@ -101,10 +111,17 @@ test("Redlock mode: held on a quorum of the lock servers, holder \"redlock\", TT
     await lockB.set("fsm:{Call:stalled}:lock", "redlock-token", "PX", 30_000);
     await lockA.set("fsm:{Call:minority}:lock", "redlock-token", "PX", 50_000);
     const report = await listStuckFlows(redis, { hungAfterMs: 60_000, lockServers: [lockA, lockB, down] });
-    assert.equal(report.hungHolders.map((h) => [h.flowId, h.holder]), [["stalled", "redlock"]]);
+    assert.equal(
+      report.hungHolders.map((h) => [h.flowId, h.holder]),
+      [["stalled", "redlock"]],
+    );
     const ttl = report.hungHolders[0]!.lockTtlMs;
     assert.ok(ttl > 25_000 && ttl <= 30_000, `the quorum holds it until the shorter TTL of the two: ${ttl}`);
-    assert.equal(report.orphanedQueues.map((q) => q.flowId), ["minority"], "one server of three is no quorum");
+    assert.equal(
+      report.orphanedQueues.map((q) => q.flowId),
+      ["minority"],
+      "one server of three is no quorum",
+    );
   } finally {
     lockA.disconnect();
     lockB.disconnect();

@@ -47,10 +47,15 @@ test("a runtime's metrics report a flow whose deadline timer was lost, and its w
   assert.ok(deadline, "the flow records its armed deadline");
   assert.is(await redis.zrem(deadline!.key, deadline!.member), 1, "the deadline timer was still armed");
 
-  const seen = await waitFor("the watchdog to report the flow past its deadline", () => {
-    const { watchdog } = runtime.metrics();
-    return watchdog.pastDeadline === 1 && watchdog.redelivered === 1 ? watchdog : undefined;
-  }, 8_000, 5);
+  const seen = await waitFor(
+    "the watchdog to report the flow past its deadline",
+    () => {
+      const { watchdog } = runtime.metrics();
+      return watchdog.pastDeadline === 1 && watchdog.redelivered === 1 ? watchdog : undefined;
+    },
+    8_000,
+    5,
+  );
   assert.ok(seen.scans > 0 && seen.lastScanAt >= deadline!.due!);
   const ended = await waitFor("the redelivered deadline to end the flow", async () => {
     const flow = await dial.get("lost-deadline");
@@ -70,10 +75,16 @@ test("Redlock mode: a queue whose lock a quorum of lock servers holds is not orp
   await locks.set("fsm:{Call:held}:lock", "redlock-token", "PX", 30_000);
 
   const withLocks = await listStuckFlows(redis, { lockServers: [locks] });
-  assert.equal(withLocks.orphanedQueues.map((q) => q.flowId), ["dropped"]);
+  assert.equal(
+    withLocks.orphanedQueues.map((q) => q.flowId),
+    ["dropped"],
+  );
   // Without the lock servers the lock beside the flow is read, which Redlock mode never writes.
   const without = await listStuckFlows(redis, {});
-  assert.equal(without.orphanedQueues.map((q) => q.flowId), ["dropped", "held"]);
+  assert.equal(
+    without.orphanedQueues.map((q) => q.flowId),
+    ["dropped", "held"],
+  );
 });
 
 test("Redlock mode: a runtime's watchdog reads the locks on its lock servers", async () => {

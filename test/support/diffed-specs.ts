@@ -66,7 +66,11 @@ export function version(n: number, ...edits: readonly (readonly [string, string]
 
 function machinesOf(path: string, text: string) {
   const side = specMachines([{ path, text }]);
-  assert.equal(side.errors.map((d) => `${d.code} ${d.message}`), [], `the spec at ${path} should check without errors`);
+  assert.equal(
+    side.errors.map((d) => `${d.code} ${d.message}`),
+    [],
+    `the spec at ${path} should check without errors`,
+  );
   return side.machines;
 }
 

@@ -65,8 +65,8 @@ function renderInspection(f: FlowInspection): string {
     ...(f.expiresInMs !== undefined ? [`  expires in    ${f.expiresInMs} ms`] : []),
     `  context       ${JSON.stringify(f.context)}`,
     `  lock          ${f.lock ? `held by ${f.lock.holder}, expires in ${f.lock.ttlMs} ms` : "free"}`,
-    ...(f.lockServers ?? []).map((l) =>
-      `    on ${l.server}: ${l.error ? `unreachable (${l.error})` : l.holder ? `held (${l.holder}), expires in ${l.ttlMs} ms` : "free"}`,
+    ...(f.lockServers ?? []).map(
+      (l) => `    on ${l.server}: ${l.error ? `unreachable (${l.error})` : l.holder ? `held (${l.holder}), expires in ${l.ttlMs} ms` : "free"}`,
     ),
     `  timers        ${(f.timers ?? []).map((t) => `${t.id} ${t.due === undefined ? "not in its shard" : `due ${time(t.due)}`}`).join(", ") || "-"}  entry ${f.entry || "-"}`,
     `  deadline      ${f.deadline ? `due ${f.deadline.due === undefined ? "unknown" : time(f.deadline.due)}` : "-"}`,
@@ -91,7 +91,11 @@ const inspectCommand: CommandModule<object, InspectArgs> = {
   builder: (yargs) =>
     flowArguments(yargs)
       // Due times live in the timer shards' scores: which shard holds a flow's timers depends on the count.
-      .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards per machine of the runtimes (their timerShards option)" }) as unknown as Argv<InspectArgs>,
+      .option("timer-shards", {
+        type: "number",
+        default: DEFAULT_TIMER_SHARDS,
+        describe: "Timer shards per machine of the runtimes (their timerShards option)",
+      }) as unknown as Argv<InspectArgs>,
   handler: (args) =>
     withRedis("inspect", args, async ({ redis, locks, keys }) => {
       const inspection = await inspectFlow(redis, args.machine, args.flowId, { timerShards: args["timer-shards"], keyPrefix: keys.prefix });
@@ -111,7 +115,8 @@ const unlockCommand: CommandModule<object, FlowArgs> = {
       const result = await forceUnlock(redis, args.machine, args.flowId, { keyPrefix: keys.prefix });
       if (locks.length > 0 && (await deleteLockOnServers(locks, keys, args.machine, args.flowId)) > 0) result.deleted = true;
       if (args.json) process.stdout.write(`${JSON.stringify({ machine: args.machine, flowId: args.flowId, ...result })}\n`);
-      else if (!result.exists) process.stdout.write(`flow ${args.machine}/${args.flowId}: not found${result.deleted ? " (a leftover lock was deleted)" : ""}\n`);
+      else if (!result.exists)
+        process.stdout.write(`flow ${args.machine}/${args.flowId}: not found${result.deleted ? " (a leftover lock was deleted)" : ""}\n`);
       else process.stdout.write(`flow ${args.machine}/${args.flowId}: epoch now ${result.epoch}, lock ${result.deleted ? "deleted" : "was already free"}\n`);
       process.exitCode = result.exists ? 0 : 1;
     }),
@@ -140,7 +145,10 @@ const migrateCommand: CommandModule<object, MigrateArgs> = {
       .option("pending-shards", { type: "number", default: 8, describe: "Shards of the pending index of the runtimes (their pendingShards option)" })
       .option("json", { type: "boolean", default: false, describe: "Print JSON" }) as unknown as Argv<MigrateArgs>,
   handler: async (args) => {
-    for (const [flag, value] of [["from", args.from], ["to", args.to]] as const) {
+    for (const [flag, value] of [
+      ["from", args.from],
+      ["to", args.to],
+    ] as const) {
       if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
         process.stderr.write(`fsmc flows migrate: --${flag} must be a version number (a whole number from 1), got ${value}\n`);
         process.exitCode = 2;
@@ -149,7 +157,11 @@ const migrateCommand: CommandModule<object, MigrateArgs> = {
     }
     await withOpsRedis("migrate", { redis: args.redis, keyPrefix: args["key-prefix"] }, async ({ redis, keys }) => {
       const report = await migrateFlows(redis, {
-        machine: args.machine, from: args.from, ...(args.to !== undefined ? { to: args.to } : {}), pendingShards: args["pending-shards"], keyPrefix: keys.prefix,
+        machine: args.machine,
+        from: args.from,
+        ...(args.to !== undefined ? { to: args.to } : {}),
+        pendingShards: args["pending-shards"],
+        keyPrefix: keys.prefix,
       });
       if (typeof report === "string") {
         process.stderr.write(`fsmc flows migrate: ${report}\n`);

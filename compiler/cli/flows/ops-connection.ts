@@ -36,7 +36,10 @@ export function chooseRedis(command: string, given: string | undefined, env: Nod
   if (fromEnv !== undefined && fromEnv !== "") {
     return { url: fromEnv, note: `fsmc flows ${command}: using Redis at ${address(fromEnv)} (from ${REDIS_URL_ENV}; no --redis given)` };
   }
-  return { url: DEFAULT_REDIS_URL, note: `fsmc flows ${command}: using Redis at ${address(DEFAULT_REDIS_URL)} (no --redis given; set --redis or ${REDIS_URL_ENV})` };
+  return {
+    url: DEFAULT_REDIS_URL,
+    note: `fsmc flows ${command}: using Redis at ${address(DEFAULT_REDIS_URL)} (no --redis given; set --redis or ${REDIS_URL_ENV})`,
+  };
 }
 
 /**
@@ -45,14 +48,27 @@ export function chooseRedis(command: string, given: string | undefined, env: Nod
  * else none. A URL parameter that disagrees with the prefix chosen is an error, as is a prefix with
  * a brace (it would change the keys' hash tags).
  */
-export function chooseKeyPrefix(command: string, given: string | undefined, fromUrl: string, env: NodeJS.ProcessEnv = process.env): { keyPrefix: string; note?: string } {
+export function chooseKeyPrefix(
+  command: string,
+  given: string | undefined,
+  fromUrl: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { keyPrefix: string; note?: string } {
   const fromEnv = env[KEY_PREFIX_ENV];
-  const chosen = given !== undefined ? { keyPrefix: keyPrefixOption(given, "--key-prefix") }
-    : fromEnv !== undefined && fromEnv !== "" ? { keyPrefix: keyPrefixOption(fromEnv, KEY_PREFIX_ENV), note: `fsmc flows ${command}: using key prefix ${JSON.stringify(fromEnv)} (from ${KEY_PREFIX_ENV}; no --key-prefix given)` }
-    : { keyPrefix: fromUrl };
+  const chosen =
+    given !== undefined
+      ? { keyPrefix: keyPrefixOption(given, "--key-prefix") }
+      : fromEnv !== undefined && fromEnv !== ""
+        ? {
+            keyPrefix: keyPrefixOption(fromEnv, KEY_PREFIX_ENV),
+            note: `fsmc flows ${command}: using key prefix ${JSON.stringify(fromEnv)} (from ${KEY_PREFIX_ENV}; no --key-prefix given)`,
+          }
+        : { keyPrefix: fromUrl };
   if (fromUrl !== "" && fromUrl !== chosen.keyPrefix) {
     const source = given !== undefined ? "--key-prefix" : KEY_PREFIX_ENV;
-    throw new ConfigurationError(`the Redis URL's keyPrefix parameter ${JSON.stringify(fromUrl)} and ${source} ${JSON.stringify(chosen.keyPrefix)} differ; give one`);
+    throw new ConfigurationError(
+      `the Redis URL's keyPrefix parameter ${JSON.stringify(fromUrl)} and ${source} ${JSON.stringify(chosen.keyPrefix)} differ; give one`,
+    );
   }
   return chosen;
 }
@@ -104,7 +120,9 @@ export async function withOpsRedis(command: string, target: OpsTarget, work: (se
     for (const lock of locks) {
       const lockPrefix = takeKeyPrefix(lock.redis, `the keyPrefix parameter of the lock server URL ${lock.name}`);
       if (lockPrefix !== "" && lockPrefix !== chosen.keyPrefix) {
-        throw new ConfigurationError(`the lock server URL ${lock.name} has keyPrefix ${JSON.stringify(lockPrefix)}, not the flows' ${JSON.stringify(chosen.keyPrefix)}`);
+        throw new ConfigurationError(
+          `the lock server URL ${lock.name} has keyPrefix ${JSON.stringify(lockPrefix)}, not the flows' ${JSON.stringify(chosen.keyPrefix)}`,
+        );
       }
     }
     if (chosen.note) process.stderr.write(`${chosen.note}\n`);

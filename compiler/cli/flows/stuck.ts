@@ -49,12 +49,18 @@ const d = DEFAULT_HOLDER_LIMITS;
 
 export const stuckCommand: CommandModule<object, StuckArgs> = {
   command: "stuck",
-  describe: "List flows past their deadline, queues no live lock drains, lock holders that stopped making progress, flows of versions no live process runs, and dead-lettered events",
+  describe:
+    "List flows past their deadline, queues no live lock drains, lock holders that stopped making progress, flows of versions no live process runs, and dead-lettered events",
   builder: (yargs: Argv) =>
     yargs
       .option("redis", redisOption)
       .option("key-prefix", keyPrefixCliOption)
-      .option("locks", { type: "string", array: true, default: [], describe: "Redlock mode: URLs of the lock servers (a queue is orphaned only when no quorum of them holds its lock)" })
+      .option("locks", {
+        type: "string",
+        array: true,
+        default: [],
+        describe: "Redlock mode: URLs of the lock servers (a queue is orphaned only when no quorum of them holds its lock)",
+      })
       .option("json", { type: "boolean", default: false, describe: "Print the report as JSON (on stdout; notes go to stderr)" })
       .option("lock-ttl", { type: "number", default: 10_000, describe: "Lock TTL of the runtimes, ms: a queue waiting longer with no lock is orphaned" })
       .option("hung-after", {
@@ -67,11 +73,20 @@ export const stuckCommand: CommandModule<object, StuckArgs> = {
       })
       .option("grace", { type: "number", default: 5_000, describe: "A deadline overdue by less than this (ms) is not reported" })
       .option("redeliver", { type: "boolean", default: false, describe: "Make the deadline of every flow past it due again now" })
-      .option("timer-shards", { type: "number", default: DEFAULT_TIMER_SHARDS, describe: "Timer shards of the runtimes (their timerShards option)" }) as unknown as Argv<StuckArgs>,
+      .option("timer-shards", {
+        type: "number",
+        default: DEFAULT_TIMER_SHARDS,
+        describe: "Timer shards of the runtimes (their timerShards option)",
+      }) as unknown as Argv<StuckArgs>,
   handler: (args) =>
     withOpsRedis("stuck", { redis: args.redis, keyPrefix: args["key-prefix"], locks: args.locks }, async ({ redis, locks, keys }) => {
       const report = await listStuckFlows(redis, {
-        lockTtlMs: args["lock-ttl"], hungAfterMs: args["hung-after"], graceMs: args.grace, redeliver: args.redeliver, timerShards: args["timer-shards"], keyPrefix: keys.prefix,
+        lockTtlMs: args["lock-ttl"],
+        hungAfterMs: args["hung-after"],
+        graceMs: args.grace,
+        redeliver: args.redeliver,
+        timerShards: args["timer-shards"],
+        keyPrefix: keys.prefix,
         ...(locks.length > 0 ? { lockServers: locks.map((lock) => lock.redis) } : {}),
       });
       process.stdout.write(args.json ? `${JSON.stringify(report, (_, v: unknown) => (v === Number.POSITIVE_INFINITY ? null : v), 2)}\n` : renderText(report));

@@ -54,7 +54,27 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   const certs = mkdtempSync(join(tmpdir(), "fsmc-tls-"));
   const cert = join(certs, "cert.pem");
   const key = join(certs, "key.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { stdio: "ignore" },
+  );
   const tlsPort = await freePort();
   // The plain port stays open: startRedis waits for it to answer PING.
   const server = await startRedis(["--tls-port", String(tlsPort), "--tls-cert-file", cert, "--tls-key-file", key, "--tls-auth-clients", "no"]);

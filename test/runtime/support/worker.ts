@@ -13,7 +13,12 @@ const options: FlowRuntimeOptions = {
   ...config.options,
   onUnhandled: (info) => post({ kind: "unhandled", machine: info.machine, flowId: info.flowId, state: info.state, eventType: info.event.type }),
   onError: (error, context) =>
-    post({ kind: "error", name: error instanceof Error ? error.name : "Error", message: error instanceof Error ? error.message : String(error), phase: context.phase }),
+    post({
+      kind: "error",
+      name: error instanceof Error ? error.name : "Error",
+      message: error instanceof Error ? error.message : String(error),
+      phase: context.phase,
+    }),
 };
 const runtime = new FlowRuntime(options);
 const call = runtime.register(
@@ -29,7 +34,8 @@ const call = runtime.register(
 const orderVersions = { 1: OrderV1, 2: OrderV2, 3: OrderV3 } as Record<number, MachineDefinition>;
 type OrderClient = { start(flowId: string, ctx: object): Promise<void>; send(flowId: string, event: object): Promise<void> };
 let order: OrderClient | undefined;
-for (const version of [...(config.orderVersions ?? [])].sort()) order = runtime.register(orderVersions[version]! as never, orderHandlers as never) as unknown as OrderClient;
+for (const version of [...(config.orderVersions ?? [])].sort())
+  order = runtime.register(orderVersions[version]! as never, orderHandlers as never) as unknown as OrderClient;
 
 async function handle(request: WorkerRequest): Promise<unknown> {
   switch (request.op) {

@@ -13,7 +13,9 @@ export interface TestCluster {
 }
 
 export async function startCluster(): Promise<TestCluster> {
-  const servers = await Promise.all([0, 1, 2].map(() => startRedis(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"])));
+  const servers = await Promise.all(
+    [0, 1, 2].map(() => startRedis(["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"])),
+  );
   const stop = async () => void (await Promise.all(servers.map((s) => s.stop({ cleanup: true }))));
   try {
     await run("redis-cli", ["--cluster", "create", ...servers.map((s) => `127.0.0.1:${s.port}`), "--cluster-yes"]);

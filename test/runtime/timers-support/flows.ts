@@ -21,11 +21,21 @@ export async function seedFlow(redis: Redis, store: TimerStore, flow: SeedFlow):
   const [seconds, micros] = await redis.time();
   const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   const [deadline] = await store.arm(flow.machine, flow.flowId, "1.0", [{ id: "deadline", state: "", ms: flow.deadlineMs ?? 3_600_000, kind: "deadline" }]);
-  const fields: Record<string, string | number> = { [F.state]: flow.state ?? "Ringing", [F.ctx]: "{}", [F.version]: 1, [F.created]: now, [F.updated]: 0, [F.epoch]: 1, [F.lastSeq]: 1, [F.timers]: "1.1" };
+  const fields: Record<string, string | number> = {
+    [F.state]: flow.state ?? "Ringing",
+    [F.ctx]: "{}",
+    [F.version]: 1,
+    [F.created]: now,
+    [F.updated]: 0,
+    [F.epoch]: 1,
+    [F.lastSeq]: 1,
+    [F.timers]: "1.1",
+  };
   if (flow.status === "ended") fields[F.ended] = 1;
   if (flow.deadlineMs !== undefined) fields[F.deadline] = store.pack([deadline!]);
   await redis.hset(`${base}:s`, fields);
-  if (flow.queuedAgoMs !== undefined) await redis.rpush(`${base}:q`, JSON.stringify({ seq: 2, id: "", at: now - flow.queuedAgoMs, event: { type: "Answered" } }));
+  if (flow.queuedAgoMs !== undefined)
+    await redis.rpush(`${base}:q`, JSON.stringify({ seq: 2, id: "", at: now - flow.queuedAgoMs, event: { type: "Answered" } }));
   if (flow.locked) await redis.set(`${base}:lock`, "owner", "PX", 30_000);
   if (flow.deadLetters) await redis.rpush(`${base}:dlq`, ...flow.deadLetters.map((d) => JSON.stringify(d)));
   return { deadline: deadline! };

@@ -1,5 +1,5 @@
 // Hand-written machines shaped like generated code, each exercising one timer behaviour; handlers record what ran in the context.
-import type { ActionFn, ClauseData, DeadlineEvent, GuardFn, MachineDefinition, StartEvent, StateData, TimerData, TimerEvent } from "../../../runtime/index.js";
+import type { ActionFn, ClauseData, DeadlineEvent, GuardFn, MachineDefinition, StateData, TimerData, TimerEvent } from "../../../runtime/index.js";
 
 export interface TimedContext {
   /** `<action>:<event type>[:<timer id>]` of every action run, in order. */
@@ -9,7 +9,6 @@ export interface TimedContext {
 }
 
 export type TimedEvent = { type: "Poke"; ms: number } | { type: "Leave" } | { type: "Again" };
-type Event = TimedEvent | TimerEvent | DeadlineEvent | StartEvent;
 
 /** Handlers typed like the generated ones: a timer clause's actions receive a TimerEvent, the deadline's a DeadlineEvent. */
 export interface TimedHandlers {
@@ -79,7 +78,12 @@ export function waitingMachine(name: string, ms: number): TimedMachine {
 export function loopingMachine(name: string, ms: number): TimedMachine {
   return machine(name, "Looping", {
     Looping: state({
-      timers: [timer("Looping", ms, [{ guard: { ref: "enough" }, target: "Done", actions: ["fire"] }, { guard: "else", target: "Looping", actions: ["fire"] }])],
+      timers: [
+        timer("Looping", ms, [
+          { guard: { ref: "enough" }, target: "Done", actions: ["fire"] },
+          { guard: "else", target: "Looping", actions: ["fire"] },
+        ]),
+      ],
     }),
     Done: done,
   });

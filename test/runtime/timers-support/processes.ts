@@ -16,7 +16,12 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-export async function startServiceProcess(url: string, mode: "record" | "hold", leaseMs: number, options: { pollMs?: number; shards?: number } = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  url: string,
+  mode: "record" | "hold",
+  leaseMs: number,
+  options: { pollMs?: number; shards?: number } = {},
+): Promise<ServiceProcess> {
   const args = [script, url, mode, String(leaseMs), String(options.pollMs ?? 20), ...(options.shards === undefined ? [] : [String(options.shards)])];
   const child = spawn(process.execPath, ["--import", "tsx", ...args], { stdio: ["ignore", "pipe", "inherit"] });
   const lines: string[] = [];

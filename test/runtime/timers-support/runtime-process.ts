@@ -9,9 +9,18 @@ const [url, timerShards, timerMs] = process.argv.slice(2);
 if (!url || !process.send) throw new Error("usage: fork runtime-process <redis url> with an IPC channel");
 
 const recorder = new Redis(url);
-const runtime = new FlowRuntime({ redis: url, lockTtlMs: 1_000, sweepIntervalMs: 200, timerPollMs: 20, ...(timerShards && timerShards !== "default" ? { timerShards: Number(timerShards) } : {}) });
+const runtime = new FlowRuntime({
+  redis: url,
+  lockTtlMs: 1_000,
+  sweepIntervalMs: 200,
+  timerPollMs: 20,
+  ...(timerShards && timerShards !== "default" ? { timerShards: Number(timerShards) } : {}),
+});
 // Side effects are at-least-once (counted here); the committed context counts applications (exactly once).
-const burst = runtime.register(burstMachine(timerMs ? Number(timerMs) : BURST_TIMER_MS), timedHandlers({ onFire: async (flowId) => void (await recorder.hincrby("test:fired", flowId, 1)) }));
+const burst = runtime.register(
+  burstMachine(timerMs ? Number(timerMs) : BURST_TIMER_MS),
+  timedHandlers({ onFire: async (flowId) => void (await recorder.hincrby("test:fired", flowId, 1)) }),
+);
 await runtime.start();
 
 process.on("message", async (message: { kind: string; prefix: string; from: number; to: number }) => {

@@ -15,7 +15,11 @@ export interface RuntimeProcess {
 
 /** `timerShards`: the runtime's option (default: the runtime's default); `timerMs`: the Burst machine's timer (default BURST_TIMER_MS). */
 export async function forkRuntime(url: string, options: { timerShards?: number; timerMs?: number } = {}): Promise<RuntimeProcess> {
-  const args = [url, options.timerShards === undefined ? "default" : String(options.timerShards), ...(options.timerMs === undefined ? [] : [String(options.timerMs)])];
+  const args = [
+    url,
+    options.timerShards === undefined ? "default" : String(options.timerShards),
+    ...(options.timerMs === undefined ? [] : [String(options.timerMs)]),
+  ];
   const child = fork(script, args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = once(child, "exit");
   const [ready] = (await once(child, "message")) as [unknown];
