@@ -1,4 +1,7 @@
 // Reads the old side of a diff from Redis: version N of a machine's definition, JSON in field N of the hash `fsm:def:{<Machine>}`.
+// ioredis is loaded with this module, which `fsmc diff` loads only with --redis.
+import { Redis } from "ioredis";
+
 import { DefinitionShapeError, definitionView, type DefinitionView } from "./definition-view.js";
 
 /** `Machine@version` on the command line. */
@@ -64,8 +67,6 @@ export async function readStoredDefinition(url: string, ref: StoredDefinitionRef
 }
 
 async function readField(url: string, key: string, version: number, address: string): Promise<string> {
-  // Loaded on use: only this command talks to Redis.
-  const { Redis } = await import("ioredis");
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   // The socket's error (ECONNREFUSED, ETIMEDOUT…) says more than connect()'s "Connection is closed".
   let socketError: Error | undefined;
