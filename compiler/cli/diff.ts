@@ -15,6 +15,7 @@ interface DiffArgs {
   from?: string[];
   to?: string[];
   redis?: string;
+  "key-prefix"?: string;
   format: CheckFormat;
   strict: boolean;
 }
@@ -34,14 +35,15 @@ A report points at the new spec where the thing is still written, else at the ol
 (old side from Redis) at the nearest thing in the new spec. Output as for 'fsmc check'.
 
 --redis <url> <Machine>@<version>: the old side is field <version> of the Redis hash
-fsm:def:{<Machine>} (the definition as JSON), compared with <Machine> in the new specs.
+fsm:def:{<Machine>} (the definition as JSON), compared with <Machine> in the new specs; --key-prefix
+names the runtimes' key prefix when they have one (the hash is then <prefix>fsm:def:{<Machine>}).
 
 Exit status: 0 no errors (and no warnings with --strict); 1 errors (or warnings with --strict),
 specs with check errors (nothing compared), a path that cannot be read (named, with the reason),
 or a definition that cannot be read from Redis (address, key and version named); 2 usage error.`;
 
 interface Sides {
-  before: { paths: string[] } | { redis: string; machine: string; version: number };
+  before: { paths: string[] } | { redis: string; keyPrefix: string; machine: string; version: number };
   after: string[];
 }
 
@@ -59,8 +61,11 @@ async function sides(args: DiffArgs): Promise<Sides> {
     const ref = (await storedDefinitions()).parseDefinitionRef(args.old);
     if (!ref) throw new UsageError(`expected <Machine>@<version> such as CallQueue@3, found ${JSON.stringify(args.old)}`);
     if (!/^rediss?:\/\/./.test(args.redis)) throw new UsageError(`invalid --redis ${JSON.stringify(args.redis)}: expected a URL like redis://127.0.0.1:6379`);
-    return { before: { redis: args.redis, ...ref }, after };
+    const keyPrefix = args["key-prefix"] ?? "";
+    if (/[{}]/.test(keyPrefix)) throw new UsageError(`invalid --key-prefix ${JSON.stringify(keyPrefix)}: a key prefix holds no '{' or '}'`);
+    return { before: { redis: args.redis, keyPrefix, ...ref }, after };
   }
+  if (args["key-prefix"] !== undefined) throw new UsageError("--key-prefix goes with --redis: it names the runtimes' key prefix in that Redis");
   const before = args.from ?? (args.old !== undefined ? [args.old] : undefined);
   if (before === undefined || after === undefined)
     throw new UsageError("name the old and the new specs: fsmc diff <old> <new>, or --from <paths..> --to <paths..>");
@@ -76,10 +81,10 @@ async function machinesOf(read: SpecSources): Promise<{ machines: Required<DiffM
 }
 
 /** The old side read from Redis; undefined, with one line on stderr and exit code 1, when it cannot be read. */
-async function storedMachine(stored: { redis: string; machine: string; version: number }): Promise<DiffMachine | undefined> {
+async function storedMachine(stored: { redis: string; keyPrefix: string; machine: string; version: number }): Promise<DiffMachine | undefined> {
   const { readStoredDefinition, StoredDefinitionError } = await storedDefinitions();
   try {
-    return { definition: await readStoredDefinition(stored.redis, stored) };
+    return { definition: await readStoredDefinition(stored.redis, stored, stored.keyPrefix) };
   } catch (error) {
     if (!(error instanceof StoredDefinitionError)) throw error;
     process.stderr.write(`fsmc diff: ${error.message}\n`);
@@ -98,6 +103,7 @@ export const diffCommand: CommandModule<object, DiffArgs> = {
       .option("from", { describe: "the old specs, when there are several paths", type: "string", array: true, requiresArg: true })
       .option("to", { describe: "the new specs, when there are several paths", type: "string", array: true, requiresArg: true })
       .option("redis", { describe: "read the old definition from this Redis (the old side is then <Machine>@<version>)", type: "string", requiresArg: true })
+      .option("key-prefix", { describe: "with --redis: the runtimes' key prefix (the keyPrefix of their ioredis options)", type: "string", requiresArg: true })
       .option("format", { alias: "f", describe: "output format", choices: checkFormats, default: "text" as CheckFormat })
       .option("strict", { describe: "treat warnings as errors (exit 1 when there are any)", type: "boolean", default: false })
       .example("$0 diff deployed/call-queue.fsm specs/call-queue.fsm", "compare two versions of a spec")

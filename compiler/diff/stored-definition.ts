@@ -41,9 +41,10 @@ function detailOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The definition stored for `ref` in the Redis at `url`; throws `StoredDefinitionError` naming the address, key and version. */
-export async function readStoredDefinition(url: string, ref: StoredDefinitionRef): Promise<DefinitionView> {
-  const key = definitionKey(ref.machine);
+/** The definition stored for `ref` in the Redis at `url`, under the runtimes' key prefix; throws `StoredDefinitionError` naming the address, key and version. */
+export async function readStoredDefinition(url: string, ref: StoredDefinitionRef, keyPrefix = ""): Promise<DefinitionView> {
+  // The runtimes' keyPrefix (their ioredis option) goes in front of every key they write.
+  const key = keyPrefix + definitionKey(ref.machine);
   const address = redisAddress(url);
   const what = `version ${ref.version} in ${key} at ${address}`;
   const json = await readField(url, key, ref.version, address);

@@ -73,6 +73,8 @@ await client.hset(
   "fedcba9876543210",
 );
 await client.hset("fsm:def:{Garbled}", "1", "{not json");
+// Runtimes with a key prefix store it under the prefix: version 1 only there.
+await client.hset("app-a:fsm:def:{Call}", "1", definitionJson);
 const nobodyListens = `redis://127.0.0.1:${await freePort()}`;
 
 test.after(async () => {
@@ -306,6 +308,21 @@ cliTest(
   "--redis: a machine with no stored definition exits 1 naming address, key and version",
   ["diff", "--redis", redis.url, "Survey@4", "old/survey.fsm"],
   failedWith(`fsmc diff: Redis at ${address} has no fsm:def:{Survey}, so no version 4 of it`),
+);
+
+cliTest(
+  "--redis --key-prefix reads the definition the prefixed runtimes stored",
+  ["diff", "--redis", redis.url, "--key-prefix", "app-a:", "Call@1", "compatible.fsm", "--strict"],
+  (run) => {
+    assert.is(run.stderr, "");
+    assert.is(run.code, 0);
+  },
+);
+
+cliTest(
+  "--redis --key-prefix names the prefixed key when the version is not there",
+  ["diff", "--redis", redis.url, "--key-prefix", "app-a:", "Call@3", "compatible.fsm"],
+  failedWith(`fsmc diff: Redis at ${address} has no version 3 in app-a:fsm:def:{Call} (it holds version 1)`),
 );
 
 cliTest("--redis: a stored value that is not JSON exits 1 naming address, key and version", ["diff", "--redis", redis.url, "Garbled@1", "old.fsm"], (run) => {
