@@ -2,6 +2,7 @@
 // ioredis is loaded with this module, which `fsmc diff` loads only with --redis.
 import { Redis } from "ioredis";
 
+import { redisAddress } from "../redis-address.js";
 import { DefinitionShapeError, definitionView, type DefinitionView } from "./definition-view.js";
 
 /** `Machine@version` on the command line. */
@@ -25,16 +26,6 @@ export function parseDefinitionRef(text: string): StoredDefinitionRef | undefine
 /** The hash holding every stored version of `machine` (the braces keep it in one Redis Cluster slot with the machine's other keys). */
 export function definitionKey(machine: string): string {
   return `fsm:def:{${machine}}`;
-}
-
-/** `host:port` of a Redis URL, for messages (never the password a URL may carry). */
-export function redisAddress(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
-  } catch {
-    return url;
-  }
 }
 
 function detailOf(error: unknown): string {

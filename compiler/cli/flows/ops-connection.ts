@@ -1,6 +1,8 @@
 // Connections of the `fsmc flows` commands: which Redis and key prefix (said when not given), bounded, no retries, and one clear line when Redis is away.
 import { Redis } from "ioredis";
 
+import { redisAddress } from "../../redis-address.js";
+
 import { ConfigurationError, KeySpace, keyPrefixOption, takeKeyPrefix } from "@fsmc/runtime/operations";
 
 /** The environment variable naming the flows' Redis when `--redis` is not given. */
@@ -34,11 +36,11 @@ export function chooseRedis(command: string, given: string | undefined, env: Nod
   if (given !== undefined && given !== "") return { url: given };
   const fromEnv = env[REDIS_URL_ENV];
   if (fromEnv !== undefined && fromEnv !== "") {
-    return { url: fromEnv, note: `fsmc flows ${command}: using Redis at ${address(fromEnv)} (from ${REDIS_URL_ENV}; no --redis given)` };
+    return { url: fromEnv, note: `fsmc flows ${command}: using Redis at ${redisAddress(fromEnv)} (from ${REDIS_URL_ENV}; no --redis given)` };
   }
   return {
     url: DEFAULT_REDIS_URL,
-    note: `fsmc flows ${command}: using Redis at ${address(DEFAULT_REDIS_URL)} (no --redis given; set --redis or ${REDIS_URL_ENV})`,
+    note: `fsmc flows ${command}: using Redis at ${redisAddress(DEFAULT_REDIS_URL)} (no --redis given; set --redis or ${REDIS_URL_ENV})`,
   };
 }
 
@@ -88,16 +90,6 @@ export interface OpsServers {
   keys: KeySpace;
 }
 
-/** `host:port` of a Redis URL, for messages. */
-export function address(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
-  } catch {
-    return url;
-  }
-}
-
 function openRedis(url: string): Redis {
   return new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false });
 }
@@ -112,7 +104,7 @@ export async function withOpsRedis(command: string, target: OpsTarget, work: (se
   const { url: redisUrl, note } = chooseRedis(command, target.redis);
   if (note) process.stderr.write(`${note}\n`);
   const redis = openRedis(redisUrl);
-  const locks = (target.locks ?? []).map((url) => ({ name: address(url), redis: openRedis(url) }));
+  const locks = (target.locks ?? []).map((url) => ({ name: redisAddress(url), redis: openRedis(url) }));
   let keys: KeySpace;
   try {
     // The URLs' keyPrefix parameters are taken out of the clients: the commands prefix their keys themselves.
@@ -145,7 +137,7 @@ export async function withOpsRedis(command: string, target: OpsTarget, work: (se
       await redis.connect();
     } catch (error) {
       const detail = socketError?.message ?? (error instanceof Error ? error.message : String(error));
-      process.stderr.write(`fsmc flows ${command}: cannot reach Redis at ${address(redisUrl)} (${detail})\n`);
+      process.stderr.write(`fsmc flows ${command}: cannot reach Redis at ${redisAddress(redisUrl)} (${detail})\n`);
       process.exitCode = 1;
       return;
     }
@@ -153,7 +145,7 @@ export async function withOpsRedis(command: string, target: OpsTarget, work: (se
     await work({ redis, locks, keys });
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`fsmc flows ${command}: Redis at ${address(redisUrl)} failed: ${detail}\n`);
+    process.stderr.write(`fsmc flows ${command}: Redis at ${redisAddress(redisUrl)} failed: ${detail}\n`);
     process.exitCode = 1;
   } finally {
     redis.disconnect();
