@@ -1,7 +1,8 @@
 // Builds the published JavaScript and declarations: runtime/dist/ (the @fsmc/runtime package, with its Lua
-// scripts) first, then dist/ (the fsmc package: grammar, compiler and the CLI), which imports the runtime
-// package's declarations. Run by `npm ci` and `npm test`. Type errors are reported but do not stop the build:
-// the test suite's type check fails on them instead.
+// scripts) first, then dist/ (the fsmc package: what the compiler API reaches, and the CLI bundle), which
+// imports the runtime package's declarations. Run by `npm ci` (prepare), `npm test`, and `npm pack` or
+// `npm publish` (prepack). Type errors fail a pack, so what does not type-check is never published; elsewhere
+// they are reported and the build goes on (the test suite's type check fails on them).
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,14 +15,16 @@ let tsc;
 try {
   tsc = join(dirname(require.resolve("typescript/package.json")), "bin/tsc");
 } catch {
-  // Installed as a dependency without devDependencies: the published tarball already holds dist/.
+  // No TypeScript (dev dependencies omitted): nothing to build with, and a packed fsmc holds dist/ already.
   process.exit(0);
 }
 
 function compile(project, outDir) {
   rmSync(join(root, outDir), { recursive: true, force: true });
   const result = spawnSync(process.execPath, [tsc, "-p", project], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) console.error(`fsmc build: tsc reported type errors in ${project} (${outDir}/ was still written)`);
+  if (result.status === 0) return;
+  console.error(`fsmc build: tsc reported type errors in ${project} (${outDir}/ was still written)`);
+  if (process.env.npm_lifecycle_event === "prepack") process.exitCode = 1;
 }
 
 compile("runtime/tsconfig.build.json", "runtime/dist");

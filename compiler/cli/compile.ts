@@ -23,9 +23,8 @@ With --package into an existing package, a machine whose content changed under a
 already holds is refused (as the runtime refuses it): bump 'version' in the spec.
 
 Exit status: 0 written (or, with --check, up to date); 1 spec errors, drift (with --check), a version
-conflict (with --package), or a path
-that cannot be read or written (named, with the reason: ENOENT, EACCES, ENOTDIR…); 2 usage error
-(unknown option, bad --package or --version).`;
+conflict (with --package), or a path that cannot be read or written (named, with the reason: ENOENT,
+EACCES, ENOTDIR…); 2 usage error (unknown option, bad --package or --version).`;
 
 /**
  * The version range of @fsmc/runtime a generated package asks for: the running fsmc's major (or minor

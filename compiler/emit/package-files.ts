@@ -57,7 +57,8 @@ function packageJson(modules: readonly EmittedFile[], options: PackageOptions): 
     main: "./index.js",
     types: "./index.d.ts",
     exports: exportsMap,
-    files: ["*.js", "*.d.ts", "*.ts", "README.md"],
+    // Not the .ts sources: beside them TypeScript would check a consumer against the sources, under its settings.
+    files: ["*.js", "*.d.ts", "README.md"],
     sideEffects: false,
     peerDependencies: { "@fsmc/runtime": options.runtimeRange },
   };

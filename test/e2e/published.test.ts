@@ -164,4 +164,11 @@ test("the packed fsmc checks and compiles, and a runtime-only service runs the c
   assert.is(flow.state, "Shut");
 });
 
+test("fsmc and @fsmc/runtime are released together: one version, and fsmc's range takes it", () => {
+  const root = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string; dependencies: Record<string, string> };
+  const runtime = JSON.parse(readFileSync(join(repoRoot, "runtime/package.json"), "utf8")) as { version: string };
+  assert.is(runtime.version, root.version);
+  assert.is(root.dependencies["@fsmc/runtime"], `^${root.version}`);
+});
+
 test.run();
