@@ -56,7 +56,7 @@ async function scrape(metrics: MetricsServer): Promise<Sample[]> {
 }
 
 /** The value of the sample named `name` whose labels include `labels`; undefined when there is none. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
   return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 }
 
@@ -110,26 +110,26 @@ test("/metrics counts acked, applied, unhandled and dead-lettered events, starts
 
   const samples = await waitFor("every flow to end, as the metrics say", async () => {
     const found = await scrape(metrics);
-    const ended = (machine: string, state: string) => valueOf(found, "fsmc_flows_ended_total", { machine, state });
+    const ended = (machine: string, state: string) => sampleValue(found, "fsmc_flows_ended_total", { machine, state });
     return ended("Call", "Ended") === 4 && ended("Dial", "TimedOut") === 1 && ended("Dial", "Missed") === 1 ? found : undefined;
   });
-  const counter = (name: string, machine: string) => valueOf(samples, name, { machine });
+  const counter = (name: string, machine: string) => sampleValue(samples, name, { machine });
 
   assert.is(counter("fsmc_events_acked_total", "Call"), 16);
   assert.is(counter("fsmc_events_applied_total", "Call"), 12);
   assert.is(counter("fsmc_events_unhandled_total", "Call"), 3);
   assert.is(counter("fsmc_events_dead_lettered_total", "Call"), 1);
   assert.is(counter("fsmc_flows_started_total", "Call"), 4);
-  assert.is(valueOf(samples, "fsmc_handler_failures_total", { machine: "Call", code: "HANDLER_FAILED" }), 2);
+  assert.is(sampleValue(samples, "fsmc_handler_failures_total", { machine: "Call", code: "HANDLER_FAILED" }), 2);
   assert.is(counter("fsmc_stale_commits_total", "Call"), 0);
   // Two sends and three timer events (a deadline, a ring timer), all acked; every one applied.
   assert.is(counter("fsmc_events_acked_total", "Dial"), 5);
   assert.is(counter("fsmc_events_applied_total", "Dial"), 5);
   assert.is(counter("fsmc_flows_started_total", "Dial"), 2);
-  assert.is(valueOf(samples, "fsmc_flows_ended_total", { machine: "Call", state: "Ended" }), 4);
+  assert.is(sampleValue(samples, "fsmc_flows_ended_total", { machine: "Call", state: "Ended" }), 4);
   assert.is(counter("fsmc_events_dead_lettered_total", "Dial"), 0);
 
-  const count = (name: string, machine: string) => valueOf(samples, `${name}_count`, { machine });
+  const count = (name: string, machine: string) => sampleValue(samples, `${name}_count`, { machine });
   // One ack and one queue wait per event; one handler run per attempt (the failed Note ran twice).
   assert.is(count("fsmc_event_ack_duration_seconds", "Call"), 16);
   assert.is(count("fsmc_event_queue_wait_seconds", "Call"), 16);
@@ -148,22 +148,22 @@ test("/metrics counts acked, applied, unhandled and dead-lettered events, starts
     buckets.every((b, i) => i === 0 || b.value >= buckets[i - 1]!.value),
     "cumulative buckets",
   );
-  assert.ok((valueOf(samples, "fsmc_event_ack_duration_seconds_sum", { machine: "Call" }) ?? -1) > 0);
+  assert.ok((sampleValue(samples, "fsmc_event_ack_duration_seconds_sum", { machine: "Call" }) ?? -1) > 0);
 
   // The only runtime holds the watchdog lease: it exports the deployment's gauges, here the dead letter.
   // A scan after every flow ended: no active flow in any state.
   const gauges = await waitFor("a scan to find the dead letter and no active flow", async () => {
     const found = await scrape(metrics);
     const active = found.filter((s) => s.name === "fsmc_flows" && s.value !== 0).length;
-    return valueOf(found, "fsmc_dead_letter_events", { machine: "Call" }) === 1 && active === 0 ? found : undefined;
+    return sampleValue(found, "fsmc_dead_letter_events", { machine: "Call" }) === 1 && active === 0 ? found : undefined;
   });
-  assert.is(valueOf(gauges, "fsmc_watchdog_leader"), 1);
-  assert.is(valueOf(gauges, "fsmc_dead_lettered_flows", { machine: "Call" }), 1);
-  assert.is(valueOf(gauges, "fsmc_dead_lettered_flows", { machine: "Dial" }), 0);
-  assert.is(valueOf(gauges, "fsmc_flows_past_deadline", { machine: "Dial" }), 0);
+  assert.is(sampleValue(gauges, "fsmc_watchdog_leader"), 1);
+  assert.is(sampleValue(gauges, "fsmc_dead_lettered_flows", { machine: "Call" }), 1);
+  assert.is(sampleValue(gauges, "fsmc_dead_lettered_flows", { machine: "Dial" }), 0);
+  assert.is(sampleValue(gauges, "fsmc_flows_past_deadline", { machine: "Dial" }), 0);
   // States of the registered machines are exported at 0 rather than not at all.
-  assert.is(valueOf(gauges, "fsmc_flows", { machine: "Dial", state: "Ringing" }), 0);
-  assert.is(valueOf(gauges, "fsmc_queued_events", { machine: "Call" }), 0);
+  assert.is(sampleValue(gauges, "fsmc_flows", { machine: "Dial", state: "Ringing" }), 0);
+  assert.is(sampleValue(gauges, "fsmc_queued_events", { machine: "Call" }), 0);
 
   // metrics() still reports the same counts.
   assert.is(runtime.metrics().applied, 17);
@@ -197,7 +197,8 @@ test("two runtimes on one Redis: exactly one exports the deployment gauges, and 
   await calls.send("t1", { type: "Answered" });
 
   const expected = (samples: Sample[]) =>
-    valueOf(samples, "fsmc_flows", { machine: "Call", state: "Ringing" }) === 2 && valueOf(samples, "fsmc_flows", { machine: "Call", state: "Talking" }) === 1;
+    sampleValue(samples, "fsmc_flows", { machine: "Call", state: "Ringing" }) === 2 &&
+    sampleValue(samples, "fsmc_flows", { machine: "Call", state: "Talking" }) === 1;
   const leader = await waitFor("one runtime to export the census of the flows", async () => {
     for (const [runtime, metrics] of servers) if (expected(await scrape(metrics))) return runtime;
     return undefined;
@@ -209,20 +210,20 @@ test("two runtimes on one Redis: exactly one exports the deployment gauges, and 
   for (let i = 0; i < 5; i++) {
     const [a, b] = await Promise.all([scrape(servers.get(first)!), scrape(servers.get(second)!)]);
     assert.ok(!(exportsGauges(a) && exportsGauges(b)), "two processes export the deployment gauges");
-    assert.ok((valueOf(a, "fsmc_watchdog_leader") ?? 0) + (valueOf(b, "fsmc_watchdog_leader") ?? 0) <= 1);
+    assert.ok((sampleValue(a, "fsmc_watchdog_leader") ?? 0) + (sampleValue(b, "fsmc_watchdog_leader") ?? 0) <= 1);
   }
   const followed = await scrape(servers.get(follower)!);
   assert.not.ok(exportsGauges(followed), "the follower exports no deployment gauge");
-  assert.is(valueOf(followed, "fsmc_watchdog_leader"), 0);
+  assert.is(sampleValue(followed, "fsmc_watchdog_leader"), 0);
   // Its own counters are still there (zero: it acked nothing).
-  assert.is(valueOf(followed, "fsmc_events_acked_total", { machine: "Call" }), 0);
+  assert.is(sampleValue(followed, "fsmc_events_acked_total", { machine: "Call" }), 0);
 
   await leader.close();
   const took = await waitFor("the other runtime to take the lease over and export the census", async () => {
     const found = await scrape(servers.get(follower)!);
-    return expected(found) && valueOf(found, "fsmc_watchdog_leader") === 1 ? found : undefined;
+    return expected(found) && sampleValue(found, "fsmc_watchdog_leader") === 1 ? found : undefined;
   });
-  assert.is(valueOf(took, "fsmc_queued_events", { machine: "Call" }), 0);
+  assert.is(sampleValue(took, "fsmc_queued_events", { machine: "Call" }), 0);
   await follower.close();
   assert.is(await redis.exists("fsm:watchdog:leader"), 0, "a closing holder gives the lease up");
 });
