@@ -13,6 +13,7 @@ import type { ArmedTimer, TimerStore } from "./timers/index.js";
 import { planMigration, type MigrationPlan } from "./migration.js";
 import { applyEvent, Attempt, forceDeadline, type AppliedEvent, type CallableHandlers, type StepMachine, type WorkingFlow } from "./transition.js";
 import type { PayloadValidator } from "./validation.js";
+import type { MachineStats } from "./prometheus.js";
 
 export interface RegisteredMachine extends StepMachine {
   definition: MachineDefinition;
@@ -20,6 +21,8 @@ export interface RegisteredMachine extends StepMachine {
   validator: PayloadValidator;
   /** The time limit of one attempt's handlers (the runtime's `handlerTimeoutMs`, or the machine's own). */
   handlerTimeoutMs: number;
+  /** What the runtime's Prometheus metrics export for this machine (every version of it shares one). */
+  stats: MachineStats;
 }
 
 /** What a drain needs from the runtime that runs it. */
@@ -123,6 +126,9 @@ export async function drainFlow(
 ): Promise<void> {
   const name = newest.definition.name;
   const { options, metrics } = host;
+  const stats = newest.stats;
+  // The last event whose queue wait was observed: once per event and holder, however many attempts it takes.
+  let waitedSeq = 0;
   const { lock, topology } = options.deployment;
   const epoch = snapshot.epoch;
   let version = snapshot.version;
@@ -199,7 +205,14 @@ export async function drainFlow(
       const batch = head && begun?.seq === head.seq ? [head] : events;
       for (const record of failure || ended ? [] : batch) {
         const io = new Attempt(name, flowId, record.seq, begun?.seq === record.seq ? begun.attempt : 1);
+        if (record.seq > waitedSeq) {
+          waitedSeq = record.seq;
+          // `at` is Redis's clock, this is the process's: a skew between them reads as a wait (never below 0).
+          const waitedMs = Date.now() - record.at;
+          stats.queueWaitSeconds.observe(waitedMs > 0 ? waitedMs / 1000 : 0);
+        }
         let result;
+        const handlerStart = performance.now();
         try {
           const applying = applyEvent(machine, working, record.event, io, epoch);
           // Synchronous handlers (the common case) cost no promise, no microtask and no timer.
@@ -208,9 +221,11 @@ export async function drainFlow(
               ? await withinLimit(host, applying, io, record.event.type, machine.handlerTimeoutMs, beat, keys, epoch, record === head)
               : applying;
         } catch (error) {
+          stats.handlerSeconds.observe((performance.now() - handlerStart) / 1000);
           failure = { record, error, abandoned: false };
           break;
         }
+        stats.handlerSeconds.observe((performance.now() - handlerStart) / 1000);
 
         processed++;
         const { outcome } = result;
@@ -245,6 +260,7 @@ export async function drainFlow(
         // The head event failed: nothing else may be applied before it (order), so retry it, then dead-letter it.
         const { record, error, abandoned } = failure;
         const attempt = begun?.seq === record.seq ? (abandoned ? begun.attempt - 1 : begun.attempt) : 1;
+        stats.handlerFailed(error instanceof FlowRuntimeError ? error.code : "HANDLER_FAILED");
         host.reportError(error, { machine: name, flowId, event: record.event, attempt, phase: "handler" });
         if (!abandoned && attempt < options.maxAttempts) {
           metrics.retries++;
@@ -256,6 +272,7 @@ export async function drainFlow(
           // Counted before it runs: a holder that dies or hangs in it has still used it up.
           if (!(await recordAttempt(host.redis, keys, epoch, record.seq, attempt + 1))) {
             metrics.staleCommits++;
+            stats.staleCommits++;
             await lease.release().catch(() => undefined);
             return;
           }
@@ -321,6 +338,7 @@ export async function drainFlow(
       const cancelAfter = timerKey ? [] : leftBehind;
 
       const headSeq = events[0]?.seq ?? 0;
+      const commitStart = performance.now();
       const reply = await host.scripts.commit(keys, {
         token: lease.token,
         epoch,
@@ -345,15 +363,21 @@ export async function drainFlow(
         migratedFrom: migrating?.from ?? 0,
         machineVersion: migrating ? definition.version : 0,
       });
+      stats.commitSeconds.observe((performance.now() - commitStart) / 1000);
       if (reply.kind === "stale") {
         // Another processor took the flow over (our lock expired, or it was force-released): it applies these events.
         // Releasing is still right: it only deletes a lock that holds this lease's own value.
         metrics.staleCommits++;
+        stats.staleCommits++;
         await lease.release().catch(() => undefined);
         return;
       }
 
       metrics.commits++;
+      stats.applied += applied;
+      if (unhandled) stats.unhandled += unhandled.length;
+      if (deadLetter) stats.deadLettered++;
+      if (started) stats.started++;
       metrics.applied += applied;
       metrics.unhandled += unhandled?.length ?? 0;
       metrics.droppedTimers += dropped;
@@ -385,6 +409,7 @@ export async function drainFlow(
 
       if (reply.kind === "ended") {
         metrics.ended++;
+        stats.endedIn(flow.state);
         metrics.droppedAfterEnd += reply.dropped;
         return;
       }

@@ -25,6 +25,9 @@ import { queuedTimerEvent } from "./timer-events.js";
 import { hungHolderAfterMs, startWatchdog, type StuckFlows } from "./watchdog.js";
 import type { Attempt, CallableHandlers } from "./transition.js";
 import { checkPermissions } from "./permissions.js";
+import { RuntimePrometheus, type MetricsServer, type MetricsServerOptions } from "./prometheus.js";
+import { WatchdogLease } from "./watchdog-lease.js";
+import type { Registry } from "prom-client";
 
 /*
  * The parts of a runtime, each in its own module: deployment.ts decides its modes once, from the
@@ -63,6 +66,9 @@ export class FlowRuntime {
   private timerService: TimerService | undefined;
   private sweeper: Sweeper | undefined;
   private stopWatchdog: (() => Promise<void>) | undefined;
+  /** Whether this process exports the deployment gauges of its watchdog's scans (watchdog-lease.ts). */
+  private watchdogLease: WatchdogLease | undefined;
+  private readonly prometheus: RuntimePrometheus;
   private readonly watchdog: WatchdogMetrics = emptyWatchdogMetrics();
   private readonly counters = emptyCounters();
   private phase: Phase = "created";
@@ -101,7 +107,15 @@ export class FlowRuntime {
       consistency: this.deployment.consistency,
     });
     this.replication = new ReplicationWaits(this.connection, replicas, replicationTimeoutMs);
-    this.registry = new MachineRegistry(this.connection, this.keys, this.options, this.counters, (error, context) => this.reportError(error, context));
+    this.prometheus = new RuntimePrometheus(() => this.watchdogLease?.held() ?? false);
+    this.registry = new MachineRegistry(
+      this.connection,
+      this.keys,
+      this.options,
+      this.counters,
+      (error, context) => this.reportError(error, context),
+      (definition) => this.prometheus.machine(definition.name, definition.states),
+    );
     this.redlock =
       this.deployment.lock === "redlock"
         ? new RedlockOwnership(this.redlockHost(), config.locks ?? [], { lockTtlMs: ttlMs, connectTimeoutMs, keys: this.keys })
@@ -258,9 +272,15 @@ export class FlowRuntime {
         retryMaxMs: this.options.retryMaxMs,
         lockTtlMs: this.options.lockTtlMs,
       }),
+      // The counts by machine and state the deployment gauges export: the scan reads them anyway.
+      census: true,
       onReport: (report) => this.recordWatchdog(report),
       onError: (error) => this.reportError(asRedisError(this.connection, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
     });
+    this.watchdogLease = new WatchdogLease(this.redis, this.keys, this.instance, this.options.watchdogIntervalMs, (error) =>
+      this.reportError(asRedisError(this.connection, error), { machine: "", flowId: "", attempt: 0, phase: "watchdog" }),
+    );
+    this.watchdogLease.start();
   }
 
   private recordWatchdog(report: StuckFlows): void {
@@ -274,6 +294,28 @@ export class FlowRuntime {
     w.deadLetteredEvents = report.counts.deadLetteredEvents;
     w.hungHolders = report.counts.hungHolders;
     w.unrunnable = report.counts.unrunnable;
+    this.prometheus.recordScan(report);
+  }
+
+  /**
+   * This runtime's Prometheus registry (prom-client), one per runtime: its counters and histograms
+   * per machine, and, while this process holds the watchdog lease, the deployment's gauges.
+   * docs/operations.md lists every metric.
+   */
+  get metricsRegistry(): Registry {
+    return this.prometheus.registry;
+  }
+
+  /**
+   * Serves `metricsRegistry` over HTTP (`GET /metrics` by default) on `host` (default 127.0.0.1) and
+   * `port` (0: a free one, see the result's `port`). `close()` closes it too.
+   */
+  async serveMetrics(options: MetricsServerOptions): Promise<MetricsServer> {
+    this.assertOpen();
+    const server = await this.prometheus.serve(options);
+    // Closed while it was opening: close() has already closed the servers it knew of.
+    if (this.phase === "closed") await server.close();
+    return server;
   }
 
   /**
@@ -295,6 +337,7 @@ export class FlowRuntime {
       deadline,
       (async () => {
         await this.stopWatchdog?.();
+        await this.watchdogLease?.stop();
         await this.sweeper?.stop();
         await this.timerService?.stop();
         while (this.inflight.size > 0 || this.active > 0) await Promise.allSettled([...this.inflight, this.idle()]);
@@ -316,7 +359,7 @@ export class FlowRuntime {
     }
     this.phase = "closed";
     this.heartbeats.stop();
-    await Promise.all([closeConnection(this.redis), this.redlock?.close()]);
+    await Promise.all([closeConnection(this.redis), this.redlock?.close(), this.prometheus.close()]);
   }
 
   /** True when `work` settled before `deadline` (this process's clock), false when the deadline came first. */
@@ -410,6 +453,7 @@ export class FlowRuntime {
   ): Promise<void> {
     // Counted rather than tracked as a promise: this runs for every event.
     this.active++;
+    const began = performance.now();
     try {
       const keys = this.keys.flow(name, flowId);
       const registered = this.registry.newestOf(name);
@@ -462,6 +506,8 @@ export class FlowRuntime {
           return;
       }
       this.counters.enqueued++;
+      const stats = (start?.machine ?? registered)?.stats;
+      if (stats) stats.acked++;
       if (reply.kind === "locked" && registered) {
         this.spawnDrain(registered, flowId, keys, new FlowLocalLease(this.redis, keys, token, ttlMs, reply.snapshot.epoch), reply.snapshot, member);
       } else if (processes && this.deployment.lock === "redlock" && !this.draining.has(member)) {
@@ -469,6 +515,7 @@ export class FlowRuntime {
         void this.track(this.redlock!.take(registered, flowId));
       }
       if (this.deployment.consistency === "replicated" && !internal) await this.replication.confirm();
+      if (stats) stats.ackSeconds.observe((performance.now() - began) / 1000);
     } finally {
       this.finishedWork();
     }
@@ -514,6 +561,9 @@ export class FlowRuntime {
   /** A due timer becomes an ordinary queued event of its flow; a flow that ended or expired just drops it. */
   private async deliverTimer(timer: DueTimer): Promise<void> {
     const { json, eventId } = queuedTimerEvent(timer);
+    // `due` is Redis's clock, this is the process's: a skew between them reads as lateness (never below 0).
+    const lateMs = Date.now() - timer.due;
+    this.registry.newestOf(timer.machine)?.stats.timerLatenessSeconds.observe(lateMs > 0 ? lateMs / 1000 : 0);
     try {
       await this.enqueue(timer.machine, timer.flowId, json, eventId, undefined, true);
     } catch (error) {

@@ -7,11 +7,13 @@ export type { CommitInfo, Consistency, ErrorContext, FlowRuntimeOptions, Registe
 export type { ClusterTarget, RedisTarget } from "./connection.js";
 export type { RuntimeCounters, RuntimeMetrics, WatchdogMetrics } from "./metrics.js";
 export type { TimerServiceStats } from "./timers/index.js";
+export type { MetricsServer, MetricsServerOptions } from "./prometheus.js";
 export { inspectFlow, forceUnlock } from "./ops.js";
 export type { FlowInspection, FlowOpsOptions } from "./ops.js";
 export { DEFAULT_HOLDER_LIMITS, hungHolderAfterMs, listStuckFlows, startWatchdog } from "./watchdog.js";
 export type {
   DeadLetteredFlow,
+  FlowCensus,
   HolderLimits,
   HungHolder,
   OrphanedQueue,

@@ -18,6 +18,7 @@ import { timerOption, type ErrorContext, type RegisterOptions } from "./options.
 import { advertiseVersions } from "./runners.js";
 import type { CallableHandlers } from "./transition.js";
 import { PayloadValidator } from "./validation.js";
+import type { MachineStats } from "./prometheus.js";
 
 const noop = () => undefined;
 
@@ -47,6 +48,8 @@ export class MachineRegistry {
     private readonly options: RegistryOptions,
     private readonly counters: RuntimeCounters,
     private readonly reportError: (error: unknown, context: ErrorContext) => void,
+    /** The Prometheus stats of a machine: one per name, shared by its versions. */
+    private readonly statsOf: (definition: MachineDefinition) => MachineStats,
   ) {}
 
   /**
@@ -63,7 +66,7 @@ export class MachineRegistry {
     for (const name of definition.guards) if (typeof handlers.guards?.[name] !== "function") throw new HandlerMissingError(definition.name, "guard", name);
     for (const name of definition.actions) if (typeof handlers.actions?.[name] !== "function") throw new HandlerMissingError(definition.name, "action", name);
     const handlerTimeoutMs = timerOption(`register(${definition.name}).handlerTimeoutMs`, options.handlerTimeoutMs, this.options.handlerTimeoutMs);
-    const machine: RegisteredMachine = { definition, handlers, validator: new PayloadValidator(definition), handlerTimeoutMs };
+    const machine: RegisteredMachine = { definition, handlers, validator: new PayloadValidator(definition), handlerTimeoutMs, stats: this.statsOf(definition) };
     versions.set(definition.version, machine);
     this.versions.set(definition.name, versions);
     const newest = this.newest.get(definition.name);
@@ -156,7 +159,7 @@ export class MachineRegistry {
       ...definition.actions.filter((a) => typeof handlers.actions[a] !== "function").map((a) => `action ${a}`),
     ];
     if (missing.length > 0) return `the handlers registered here lack ${missing.join(", ")}`;
-    return { definition, handlers, validator: new PayloadValidator(definition), handlerTimeoutMs: newest.handlerTimeoutMs };
+    return { definition, handlers, validator: new PayloadValidator(definition), handlerTimeoutMs: newest.handlerTimeoutMs, stats: newest.stats };
   }
 
   /** How often this process says which versions it runs; the word holds three times as long. */

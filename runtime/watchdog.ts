@@ -69,9 +69,19 @@ export interface DeadLetteredFlow {
   events: unknown[];
 }
 
+/** Active flows of one machine in one state, and the events queued in them (a scan with `census`). */
+export interface FlowCensus {
+  machine: string;
+  state: string;
+  flows: number;
+  queued: number;
+}
+
 export interface StuckFlows {
   /** Redis TIME when the scan started, ms. */
   at: number;
+  /** With the `census` option only: every active flow counted by machine and state (what the watchdog leader's gauges export). */
+  census?: FlowCensus[];
   pastDeadline: PastDeadlineFlow[];
   orphanedQueues: OrphanedQueue[];
   hungHolders: HungHolder[];
@@ -97,6 +107,8 @@ export interface StuckFlowsOptions {
   lockServers?: readonly WatchdogRedis[];
   /** Shards of the timer sets (as configured in the runtimes); needed to read a packed deadline. */
   timerShards?: number;
+  /** Also count every active flow by machine and state, with its queued events (`census` of the result): it reads nothing more. */
+  census?: boolean;
   /** SCAN COUNT hint. */
   scanCount?: number;
   /** The runtimes' keyPrefix (the `keyPrefix` of their ioredis options): only keys that start with it are scanned, and every key read starts with it. */
@@ -229,6 +241,7 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   };
   // Which versions of each machine live processes run: read once per machine and scan.
   const runners = new Map<string, Promise<Set<number>>>();
+  const census = options.census ? new Map<string, FlowCensus>() : undefined;
   const runnable = (machine: string) => {
     let found = runners.get(machine);
     if (!found) runners.set(machine, (found = runnableVersions(redis, space, machine, at)));
@@ -255,6 +268,13 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           FLOW_FIELDS.machineVersion,
         );
         if (state === null || ended !== null) return;
+        let counted: FlowCensus | undefined;
+        if (census) {
+          const cell = `${machine}\u0000${state}`;
+          counted = census.get(cell) ?? { machine, state: state ?? "", flows: 0, queued: 0 };
+          census.set(cell, counted);
+          counted.flows++;
+        }
         const deadline = parseDeadline(deadlinePacked, space, machine, flowId, options.timerShards ?? DEFAULT_TIMER_SHARDS);
         if (deadline && at - deadline.due > graceMs) {
           // NX: a deadline still in its shard is due or leased to a live claimer already; only a lost one is put back.
@@ -262,6 +282,7 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
           result.pastDeadline.push({ machine, flowId, state: state ?? "", due: deadline.due, overdueMs: at - deadline.due, redelivered });
         }
         const [queued, head] = await Promise.all([redis.llen(flow.queue), redis.lindex(flow.queue, 0)]);
+        if (counted) counted.queued += queued;
         if (queued === 0 || !head) return;
         // The lock is read only for flows with queued events: few, next to the keys scanned.
         const lock = await readLock(redis, flow.lock, options.lockServers);
@@ -299,6 +320,7 @@ export async function listStuckFlows(redis: WatchdogRedis, options: StuckFlowsOp
   result.hungHolders.sort(byFlow);
   result.unrunnable.sort(byFlow);
   result.deadLettered.sort(byFlow);
+  if (census) result.census = [...census.values()].sort((a, b) => (a.machine < b.machine ? -1 : a.machine > b.machine ? 1 : a.state < b.state ? -1 : 1));
   result.counts = {
     pastDeadline: result.pastDeadline.length,
     orphanedQueues: result.orphanedQueues.length,
