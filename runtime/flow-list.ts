@@ -1,0 +1,172 @@
+// `fsmc flows list`: the flows of one machine, a page at a time, by SCAN over each master with a cursor to go on from.
+import type { Cluster, Redis } from "ioredis";
+
+import { ConfigurationError } from "./errors.js";
+import { FLOW_FIELDS } from "./flow-hash.js";
+import { keySpaceOf } from "./keys.js";
+
+export interface ListFlowsOptions {
+  /** Only flows in this state. */
+  state?: string;
+  /** Only active, or only ended, flows. */
+  status?: "active" | "ended";
+  /** The most flows one call returns (default 100). */
+  limit?: number;
+  /** Where to go on from: the `cursor` of the page before; "0" or absent for the first page. */
+  cursor?: string;
+  /** SCAN COUNT hint (default 500). */
+  scanCount?: number;
+  /** The most SCAN calls one call makes (default 100): a page stops there even with fewer than `limit` flows. */
+  maxScans?: number;
+  /** The runtimes' keyPrefix (the `keyPrefix` of their ioredis options); default none. */
+  keyPrefix?: string;
+}
+
+export interface ListedFlow {
+  flowId: string;
+  state: string;
+  status: "active" | "ended";
+  /** Commits so far. */
+  version: number;
+  /** `version N` of the definition the flow follows. */
+  machineVersion: number;
+  /** Redis TIME (ms) at start. */
+  created: number;
+  /** Redis TIME (ms) of the last commit. */
+  updated: number;
+  /** Events in its queue. */
+  queued: number;
+}
+
+export interface FlowPage {
+  machine: string;
+  flows: ListedFlow[];
+  /** Give it as `cursor` for the next page; null once every master was scanned to its end. */
+  cursor: string | null;
+  /** Flow keys the page looked at (filters may keep fewer). */
+  examined: number;
+}
+
+/** Where a listing is: which master (by address order), its SCAN cursor, and the last flow of that SCAN batch already looked at. */
+interface Position {
+  node: number;
+  scan: string;
+  /** A page that ended inside a SCAN batch: the batch is scanned again and its flows up to this id (in sorted order) are skipped. */
+  after?: string;
+}
+
+/**
+ * The cursor text: `<node>.<scan cursor>`, then `.<last flow id looked at>` (base64url) when the page
+ * stopped inside a SCAN batch. "0" is the beginning.
+ */
+function encodeCursor(p: Position): string {
+  return `${p.node}.${p.scan}${p.after === undefined ? "" : `.${Buffer.from(p.after, "utf8").toString("base64url")}`}`;
+}
+
+function decodeCursor(text: string | undefined): Position {
+  if (text === undefined || text === "" || text === "0") return { node: 0, scan: "0" };
+  const match = /^(\d+)\.(\d+)(?:\.([A-Za-z0-9_-]*))?$/.exec(text);
+  if (!match) throw new ConfigurationError(`cursor ${JSON.stringify(text)} is not one a listing printed`);
+  return { node: Number(match[1]), scan: match[2]!, ...(match[3] !== undefined ? { after: Buffer.from(match[3], "base64url").toString("utf8") } : {}) };
+}
+
+/** The masters a listing walks, in an order every process sees the same: by address. */
+function masters(redis: Redis | Cluster): Redis[] {
+  if (!("isCluster" in redis && redis.isCluster)) return [redis as Redis];
+  const address = (node: Redis) => `${node.options.host}:${String(node.options.port).padStart(5, "0")}`;
+  return (redis as Cluster).nodes("master").sort((a, b) => (address(a) < address(b) ? -1 : address(a) > address(b) ? 1 : 0));
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new ConfigurationError(`${name} must be a whole number from 1, got ${value}`);
+  return value;
+}
+
+const F = FLOW_FIELDS;
+const FIELDS = [F.state, F.ended, F.version, F.machineVersion, F.created, F.updated] as const;
+
+/**
+ * One page of the flows of `machine`: SCAN MATCH on its flow hashes (never KEYS), each master of a
+ * Cluster in turn, with each candidate's few fields and queue length read in one pipeline per batch.
+ * The work is bounded: the page ends after `limit` flows or `maxScans` SCAN calls, and its `cursor`
+ * says where the next one starts. A page that fills up inside a SCAN batch remembers the last flow it
+ * looked at; the next one scans that batch again (flow ids sorted) and goes on after it, so no flow is
+ * listed twice or left out. As with SCAN itself, a flow started or ended while the pages are read may
+ * be listed or not; and when Redis shrinks its key table between two pages (many keys deleted), the
+ * batch scanned again may hold flows the first scan of it did not, sorted before that last flow, and
+ * those are not listed.
+ */
+export async function listFlows(redis: Redis | Cluster, machine: string, options: ListFlowsOptions = {}): Promise<FlowPage> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(machine)) throw new ConfigurationError(`machine name must be an identifier, got ${JSON.stringify(machine)}`);
+  const limit = positive("limit", options.limit, 100);
+  const scanCount = positive("scanCount", options.scanCount, 500);
+  const maxScans = positive("maxScans", options.maxScans, 100);
+  if (options.status !== undefined && options.status !== "active" && options.status !== "ended") {
+    throw new ConfigurationError(`status must be "active" or "ended", got ${JSON.stringify(options.status)}`);
+  }
+  const space = keySpaceOf([redis as Redis], options.keyPrefix, "listFlows option keyPrefix");
+  const nodes = masters(redis);
+  let position = decodeCursor(options.cursor);
+  if (position.node >= nodes.length) throw new ConfigurationError(`cursor ${JSON.stringify(options.cursor)} names master ${position.node}, of ${nodes.length}`);
+  // Machine names are identifiers: nothing in them needs escaping in a pattern.
+  const pattern = space.pattern(`fsm:{${machine}:*}:s`);
+  const head = space.key(`fsm:{${machine}:`);
+  const page: FlowPage = { machine, flows: [], cursor: null, examined: 0 };
+
+  for (let scans = 0; scans < maxScans; scans++) {
+    const node = nodes[position.node]!;
+    const [next, found] = await node.scan(position.scan, "MATCH", pattern, "COUNT", scanCount);
+    const after = position.after;
+    const ids = [...new Set(found)]
+      .filter((k) => k.startsWith(head) && k.endsWith("}:s"))
+      .map((k) => k.slice(head.length, -"}:s".length))
+      .filter((id) => after === undefined || id > after)
+      .sort();
+    const pipeline = node.pipeline();
+    for (const id of ids) {
+      const keys = space.flow(machine, id);
+      pipeline.hmget(keys.state, ...FIELDS);
+      pipeline.llen(keys.queue);
+    }
+    const replies = ids.length > 0 ? ((await pipeline.exec()) ?? []) : [];
+    let stoppedAt: string | undefined;
+    for (let i = 0; i < ids.length; i++) {
+      const flowId = ids[i]!;
+      const [fieldsError, fields] = replies[2 * i] ?? [];
+      const [queueError, queued] = replies[2 * i + 1] ?? [];
+      if (fieldsError) throw fieldsError;
+      if (queueError) throw queueError;
+      page.examined++;
+      const [state, ended, version, machineVersion, created, updated] = fields as (string | null)[];
+      // Expired or deleted since the SCAN.
+      if (state === null || state === undefined) continue;
+      const status = ended === null ? "active" : "ended";
+      if ((options.state !== undefined && state !== options.state) || (options.status !== undefined && status !== options.status)) continue;
+      page.flows.push({
+        flowId,
+        state,
+        status,
+        version: Number(version ?? 0),
+        machineVersion: Number(machineVersion ?? 0),
+        created: Number(created ?? 0),
+        updated: Number(created ?? 0) + Number(updated ?? 0),
+        queued: Number(queued ?? 0),
+      });
+      if (page.flows.length === limit && i < ids.length - 1) {
+        stoppedAt = flowId;
+        break;
+      }
+    }
+    if (stoppedAt !== undefined) {
+      // Full inside this batch: the next page scans it again from the same cursor.
+      page.cursor = encodeCursor({ node: position.node, scan: position.scan, after: stoppedAt });
+      return page;
+    }
+    position = next !== "0" ? { node: position.node, scan: next } : { node: position.node + 1, scan: "0" };
+    if (position.node >= nodes.length) return page;
+    if (page.flows.length === limit) break;
+  }
+  page.cursor = encodeCursor(position);
+  return page;
+}
