@@ -93,9 +93,10 @@ const FIELDS = [F.state, F.ended, F.version, F.machineVersion, F.created, F.upda
  * says where the next one starts. A page that fills up inside a SCAN batch remembers the last flow it
  * looked at; the next one scans that batch again (flow ids sorted) and goes on after it, so no flow is
  * listed twice or left out. As with SCAN itself, a flow started or ended while the pages are read may
- * be listed or not; and when Redis shrinks its key table between two pages (many keys deleted), the
- * batch scanned again may hold flows the first scan of it did not, sorted before that last flow, and
- * those are not listed.
+ * be listed or not. A batch scanned again is the same batch while Redis keeps its key table's size;
+ * when Redis resizes the table between two pages (many keys added or deleted), a flow may be listed
+ * twice or, as the table shrinks, left out. A SCAN COUNT above the keys of a master makes every batch
+ * the whole master, and that exact whatever Redis does to its table.
  */
 export async function listFlows(redis: Redis | Cluster, machine: string, options: ListFlowsOptions = {}): Promise<FlowPage> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(machine)) throw new ConfigurationError(`machine name must be an identifier, got ${JSON.stringify(machine)}`);
