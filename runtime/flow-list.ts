@@ -47,27 +47,22 @@ export interface FlowPage {
   examined: number;
 }
 
-/** Where a listing is: which master (by address order), its SCAN cursor, and the last flow of that SCAN batch already looked at. */
+/** Where a listing is: which master (by address order), and its SCAN cursor there. */
 interface Position {
   node: number;
   scan: string;
-  /** A page that ended inside a SCAN batch: the batch is scanned again and its flows up to this id (in sorted order) are skipped. */
-  after?: string;
 }
 
-/**
- * The cursor text: `<node>.<scan cursor>`, then `.<last flow id looked at>` (base64url) when the page
- * stopped inside a SCAN batch. "0" is the beginning.
- */
+/** The cursor text: `<node>.<scan cursor>`; "0" is the beginning. */
 function encodeCursor(p: Position): string {
-  return `${p.node}.${p.scan}${p.after === undefined ? "" : `.${Buffer.from(p.after, "utf8").toString("base64url")}`}`;
+  return `${p.node}.${p.scan}`;
 }
 
 function decodeCursor(text: string | undefined): Position {
   if (text === undefined || text === "" || text === "0") return { node: 0, scan: "0" };
-  const match = /^(\d+)\.(\d+)(?:\.([A-Za-z0-9_-]*))?$/.exec(text);
+  const match = /^(\d+)\.(\d+)$/.exec(text);
   if (!match) throw new ConfigurationError(`cursor ${JSON.stringify(text)} is not one a listing printed`);
-  return { node: Number(match[1]), scan: match[2]!, ...(match[3] !== undefined ? { after: Buffer.from(match[3], "base64url").toString("utf8") } : {}) };
+  return { node: Number(match[1]), scan: match[2]! };
 }
 
 /** The masters a listing walks, in an order every process sees the same: by address. */
@@ -89,19 +84,19 @@ const FIELDS = [F.state, F.ended, F.version, F.machineVersion, F.created, F.upda
 /**
  * One page of the flows of `machine`: SCAN MATCH on its flow hashes (never KEYS), each master of a
  * Cluster in turn, with each candidate's few fields and queue length read in one pipeline per batch.
- * The work is bounded: the page ends after `limit` flows or `maxScans` SCAN calls, and its `cursor`
- * says where the next one starts. A page that fills up inside a SCAN batch remembers the last flow it
- * looked at; the next one scans that batch again (flow ids sorted) and goes on after it, so no flow is
- * listed twice or left out. As with SCAN itself, a flow started or ended while the pages are read may
- * be listed or not. A batch scanned again is the same batch while Redis keeps its key table's size;
- * when Redis resizes the table between two pages (many keys added or deleted), a flow may be listed
- * twice or, as the table shrinks, left out. A SCAN COUNT above the keys of a master makes every batch
- * the whole master, and that exact whatever Redis does to its table.
+ * The work is bounded: the page ends at the end of the first SCAN batch that brings it to `limit`
+ * flows, or after `maxScans` SCAN calls, and its `cursor` (a SCAN cursor) says where the next one
+ * starts. A page never stops inside a batch: a batch scanned again is not the same batch once Redis
+ * has resized its key table, so resuming inside one could leave flows out. So a page holds `limit`
+ * flows or more (up to one batch more: SCAN COUNT is `scanCount`, by default `limit`), and the pages
+ * have SCAN's own guarantee: every flow that exists from the first page to the last is listed, and a
+ * flow may be listed twice when Redis resizes its table meanwhile. A flow started or ended while the
+ * pages are read may be listed or not.
  */
 export async function listFlows(redis: Redis | Cluster, machine: string, options: ListFlowsOptions = {}): Promise<FlowPage> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(machine)) throw new ConfigurationError(`machine name must be an identifier, got ${JSON.stringify(machine)}`);
   const limit = positive("limit", options.limit, 100);
-  const scanCount = positive("scanCount", options.scanCount, 500);
+  const scanCount = positive("scanCount", options.scanCount, Math.min(limit, 1_000));
   const maxScans = positive("maxScans", options.maxScans, 100);
   if (options.status !== undefined && options.status !== "active" && options.status !== "ended") {
     throw new ConfigurationError(`status must be "active" or "ended", got ${JSON.stringify(options.status)}`);
@@ -118,11 +113,9 @@ export async function listFlows(redis: Redis | Cluster, machine: string, options
   for (let scans = 0; scans < maxScans; scans++) {
     const node = nodes[position.node]!;
     const [next, found] = await node.scan(position.scan, "MATCH", pattern, "COUNT", scanCount);
-    const after = position.after;
     const ids = [...new Set(found)]
       .filter((k) => k.startsWith(head) && k.endsWith("}:s"))
       .map((k) => k.slice(head.length, -"}:s".length))
-      .filter((id) => after === undefined || id > after)
       .sort();
     const pipeline = node.pipeline();
     for (const id of ids) {
@@ -131,7 +124,6 @@ export async function listFlows(redis: Redis | Cluster, machine: string, options
       pipeline.llen(keys.queue);
     }
     const replies = ids.length > 0 ? ((await pipeline.exec()) ?? []) : [];
-    let stoppedAt: string | undefined;
     for (let i = 0; i < ids.length; i++) {
       const flowId = ids[i]!;
       const [fieldsError, fields] = replies[2 * i] ?? [];
@@ -154,19 +146,10 @@ export async function listFlows(redis: Redis | Cluster, machine: string, options
         updated: Number(created ?? 0) + Number(updated ?? 0),
         queued: Number(queued ?? 0),
       });
-      if (page.flows.length === limit && i < ids.length - 1) {
-        stoppedAt = flowId;
-        break;
-      }
-    }
-    if (stoppedAt !== undefined) {
-      // Full inside this batch: the next page scans it again from the same cursor.
-      page.cursor = encodeCursor({ node: position.node, scan: position.scan, after: stoppedAt });
-      return page;
     }
     position = next !== "0" ? { node: position.node, scan: next } : { node: position.node + 1, scan: "0" };
     if (position.node >= nodes.length) return page;
-    if (page.flows.length === limit) break;
+    if (page.flows.length >= limit) break;
   }
   page.cursor = encodeCursor(position);
   return page;

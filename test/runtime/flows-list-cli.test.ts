@@ -73,16 +73,17 @@ test.after(async () => {
   await server.stop({ cleanup: true });
 });
 
-test("list pages 250 flows with --limit 100: three pages of 100, 100 and 50, each flow exactly once", async () => {
+test("list pages 250 flows with --limit 100: every page but the last holds 100 or more, and every flow is listed", async () => {
   const pages = await allPages(["--limit", "100"]);
-  assert.equal(
-    pages.map((p) => p.flows.length),
-    [100, 100, 50],
+  assert.ok(pages.length >= 2, `${pages.length} page(s)`);
+  assert.ok(
+    pages.slice(0, -1).every((p) => p.flows.length >= 100),
+    JSON.stringify(pages.map((p) => p.flows.length)),
   );
-  assert.is(pages[2]!.cursor, null);
+  assert.is(pages.at(-1)!.cursor, null);
   const listed = pages.flatMap((p) => p.flows.map((f) => f.flowId));
-  assert.is(new Set(listed).size, listed.length, "no flow listed twice");
-  assert.equal([...listed].sort(), ids);
+  // SCAN's guarantee: every flow that exists throughout is listed (one may be listed twice while Redis resizes its table).
+  assert.equal([...new Set(listed)].sort(), ids);
   const talking = pages.flatMap((p) => p.flows).find((f) => f.flowId === answered[0])!;
   const { created, updated, ...rest } = talking;
   assert.equal(rest, { flowId: answered[0], state: "Talking", status: "active", version: 2, machineVersion: 2, queued: 0 });
@@ -90,16 +91,19 @@ test("list pages 250 flows with --limit 100: three pages of 100, 100 and 50, eac
   assert.ok(talking.updated > Date.now() - 600_000 && talking.updated <= Date.now() + 60_000, "updated is a recent Redis time");
 });
 
-test("with small SCAN batches a page stops after a bounded number of SCAN calls, and the pages still list each flow once", async () => {
+test("with small SCAN batches a page ends at a batch boundary past --limit, and the pages still list every flow", async () => {
   const pages = await allPages(["--limit", "60", "--scan-count", "10"]);
-  assert.ok(pages.every((p) => p.flows.length <= 60));
   const listed = pages.flatMap((p) => p.flows.map((f) => f.flowId));
-  assert.is(
-    listed.length,
-    ids.length,
-    JSON.stringify({ missing: ids.filter((id) => !listed.includes(id)), pages: pages.map((p) => [p.cursor, p.flows.map((f) => f.flowId).join(",")]) }),
+  assert.equal([...new Set(listed)].sort(), ids, JSON.stringify({ missing: ids.filter((id) => !listed.includes(id)) }));
+  assert.ok(
+    pages.slice(0, -1).every((p) => p.flows.length >= 60),
+    JSON.stringify(pages.map((p) => p.flows.length)),
   );
-  assert.equal([...listed].sort(), ids);
+  // A page stops at the first batch boundary at or past 60 flows: SCAN COUNT 10 over a few hundred keys adds tens at most.
+  assert.ok(
+    pages.every((p) => p.flows.length < 60 + 60),
+    JSON.stringify(pages.map((p) => p.flows.length)),
+  );
 });
 
 test("list --state and --status keep only the flows asked for, across pages", async () => {
@@ -120,7 +124,8 @@ test("list prints a table and the command that gets the next page", async () => 
   const first = await runFsmc(["flows", "list", "Call", "--redis", server.url, "--status", "ended", "--limit", "5"]);
   assert.is(first.code, 0, first.stderr);
   const lines = first.stdout.trimEnd().split("\n");
-  assert.is(lines[0], "Call: 5 flow(s) on this page");
+  const shown = Number(/^Call: (\d+) flow\(s\) on this page$/.exec(lines[0]!)?.[1]);
+  assert.ok(shown >= 5 && shown < ended.length, lines[0]);
   assert.match(lines[1]!, /^FLOW\s+STATE\s+STATUS\s+VERSION\s+MACHINE\s+UPDATED\s+QUEUED$/);
   assert.match(lines[2]!, /^call-\d{3}\s+Ended\s+ended\s+2\s+v2\s+\d{4}-\d\d-\d\dT\S+Z\s+0$/);
   const more = /^more: fsmc flows list Call --status ended --limit 5 --cursor (\S+)$/.exec(lines.at(-1)!);
@@ -132,7 +137,7 @@ test("list prints a table and the command that gets the next page", async () => 
     .split("\n")
     .filter((l) => l.startsWith("call-"))
     .map((l) => l.split(/\s+/)[0]);
-  assert.is(secondIds.length, 5);
+  assert.ok(secondIds.length >= 1);
   assert.ok(secondIds.every((id) => !firstIds.includes(id)));
 });
 
@@ -175,8 +180,7 @@ test("listFlows on a Redis Cluster scans every master, its cursor carrying the m
     const pages: Awaited<ReturnType<typeof listFlows>>[] = [];
     let cursor: string | null = "0";
     while (cursor !== null && pages.length < 20) {
-      // One SCAN call walks a whole master (COUNT above its keys), so the pages stop inside batches: the keys were just
-      // written, and a batch scanned again while Redis still resizes its table would hold other keys (listFlows says so).
+      // One SCAN call walks a whole master (COUNT above its keys): each page is one master, whatever Redis does to its table.
       const next: Awaited<ReturnType<typeof listFlows>> = await listFlows(client, "Call", { limit: 25, cursor, scanCount: 1000 });
       pages.push(next);
       cursor = next.cursor;

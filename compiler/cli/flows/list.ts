@@ -11,7 +11,7 @@ interface ListArgs {
   status: "active" | "ended" | undefined;
   limit: number;
   cursor: string | undefined;
-  "scan-count": number;
+  "scan-count": number | undefined;
   redis: string | undefined;
   "key-prefix": string | undefined;
   json: boolean;
@@ -44,9 +44,18 @@ export const listCommand: CommandModule<object, ListArgs> = {
       .positional("machine", { type: "string", demandOption: true, describe: "Machine name, as in the spec" })
       .option("state", { type: "string", requiresArg: true, describe: "Only flows in this state" })
       .option("status", { type: "string", choices: ["active", "ended"], requiresArg: true, describe: "Only active, or only ended, flows" })
-      .option("limit", { type: "number", default: 100, requiresArg: true, describe: "The most flows on one page" })
+      .option("limit", {
+        type: "number",
+        default: 100,
+        requiresArg: true,
+        describe: "Flows on one page: a page ends with the SCAN batch that reaches this many (so it may hold up to one batch more)",
+      })
       .option("cursor", { type: "string", requiresArg: true, describe: "Go on from where the page before stopped (its 'more:' line, or cursor in JSON)" })
-      .option("scan-count", { type: "number", default: 500, requiresArg: true, describe: "SCAN COUNT hint; a page makes at most 100 SCAN calls" })
+      .option("scan-count", {
+        type: "number",
+        requiresArg: true,
+        describe: "SCAN COUNT hint (default: --limit, at most 1000); a page makes at most 100 SCAN calls",
+      })
       .option("redis", redisOption)
       .option("key-prefix", keyPrefixCliOption)
       .option("json", {
@@ -59,7 +68,7 @@ export const listCommand: CommandModule<object, ListArgs> = {
       ["limit", args.limit],
       ["scan-count", args["scan-count"]],
     ] as const) {
-      if (!Number.isInteger(value) || value < 1) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
         process.stderr.write(`fsmc flows list: --${flag} must be a whole number from 1, got ${value}\n`);
         process.exitCode = 2;
         return;
@@ -70,7 +79,7 @@ export const listCommand: CommandModule<object, ListArgs> = {
       try {
         page = await listFlows(redis, args.machine, {
           limit: args.limit,
-          scanCount: args["scan-count"],
+          ...(args["scan-count"] !== undefined ? { scanCount: args["scan-count"] } : {}),
           keyPrefix: keys.prefix,
           ...(args.state !== undefined ? { state: args.state } : {}),
           ...(args.status !== undefined ? { status: args.status } : {}),
