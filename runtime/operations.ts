@@ -11,3 +11,7 @@ export type { DeadLetteredFlow, HolderLimits, HungHolder, OrphanedQueue, PastDea
 export { migrateFlows } from "./migrate-flows.js";
 export type { MigrateFlowsOptions, MigrateFlowsReport } from "./migrate-flows.js";
 export type { LockServerView } from "./ops.js";
+export { listFlows } from "./flow-list.js";
+export type { FlowPage, ListedFlow, ListFlowsOptions } from "./flow-list.js";
+export { listDeadLetters, purgeDeadLetters, replayDeadLetter, replayEventId } from "./dead-letters.js";
+export type { DeadLetter, DeadLetterList, DeadLetterOptions, ReplayOptions, ReplayResult } from "./dead-letters.js";

@@ -41,7 +41,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   },
   flows: {
     command: "flows <command>",
-    describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate)",
+    describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate, list, dlq)",
     load: async () => (await import("./flows/flows.js")).flowsCommand,
   },
 };

@@ -1,4 +1,4 @@
-// `fsmc flows inspect|unlock|stuck`: operations on live flows in Redis, for people on call.
+// `fsmc flows inspect|unlock|stuck|migrate|list|dlq`: operations on live flows in Redis, for people on call.
 import type { Argv, CommandModule } from "yargs";
 
 import {
@@ -14,6 +14,8 @@ import {
 } from "@fsmc/runtime/operations";
 
 import { keyPrefixCliOption, redisOption, withOpsRedis, type OpsServers } from "./ops-connection.js";
+import { dlqCommand } from "./dlq.js";
+import { listCommand } from "./list.js";
 import { stuckCommand } from "./stuck.js";
 
 interface FlowArgs {
@@ -185,13 +187,15 @@ const migrateCommand: CommandModule<object, MigrateArgs> = {
 
 export const flowsCommand: CommandModule = {
   command: "flows <command>",
-  describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate)",
+  describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate, list, dlq)",
   builder: (yargs: Argv) =>
     yargs
       .command(inspectCommand)
       .command(unlockCommand)
       .command(stuckCommand)
       .command(migrateCommand)
-      .demandCommand(1, "Name a flows command: inspect, unlock, stuck or migrate."),
+      .command(listCommand)
+      .command(dlqCommand)
+      .demandCommand(1, "Name a flows command: inspect, unlock, stuck, migrate, list or dlq."),
   handler: () => {},
 };
