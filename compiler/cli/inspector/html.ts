@@ -116,7 +116,7 @@ const describe = {
   hungHolders: (f) => ": held by " + f.holder + ", not progressing",
 };
 function apply(o) {
-  for (const section of document.querySelectorAll("section.machine")) {
+  for (const section of document.querySelectorAll("section.machine[data-machine]")) {
     const counts = o.counts[section.dataset.machine] || {};
     let total = 0;
     for (const g of section.querySelectorAll("g.state")) {
@@ -172,7 +172,7 @@ export function overviewPage(options: {
     .join("");
   const body = `<p class="muted">Counts of active flows per state, as of <span id="updated" data-at="${overview.at}">${new Date(overview.at).toISOString()}</span>, refreshed every 2 s. <span id="status"></span></p>
 ${options.specNote}${sections.join("") || '<p class="muted">No machines: give the specs with --specs to draw them.</p>'}
-<section class="machine"><h2>Flows that need a look</h2>${problems}</section>
+<section class="machine problems-section"><h2>Flows that need a look</h2>${problems}</section>
 <form class="op" method="get" action="/flows"><input name="machine" placeholder="machine" required><input name="flowId" placeholder="flow id" required><button>Open flow</button></form>`;
   return page({ title: "Overview", nonce: options.nonce, readOnly: options.readOnly, body, script: overviewScript });
 }
