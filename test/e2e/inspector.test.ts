@@ -59,10 +59,13 @@ const probe = {
 };
 
 /** Starts `fsmc inspector` and resolves once it prints where it listens. */
-async function startInspector(port: number): Promise<ChildProcess> {
+async function startInspector(port: number, token: string | null = TOKEN): Promise<ChildProcess> {
+  const env = { ...process.env };
+  delete env.FSMC_INSPECTOR_TOKEN;
+  if (token !== null) env.FSMC_INSPECTOR_TOKEN = token;
   const child = spawn(process.execPath, [join(repoRoot, "bin/fsmc.js"), "inspector", "--redis", server.url, "--port", String(port), "--specs", dir], {
     cwd: repoRoot,
-    env: { ...process.env, FSMC_INSPECTOR_TOKEN: TOKEN },
+    env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -150,6 +153,7 @@ test("a dead letter is replayed from its flow's page with the token, and the flo
   );
   await page.goto(`${base}/flows/Call/c-dl`);
   assert.is(await page.locator("tr.dead-letter").count(), 1);
+  await page.screenshot({ path: join(repoRoot, "docs/inspector-flow.png"), fullPage: true });
   failing.delete(7);
   const replay = page.locator('tr.dead-letter form[data-op="replay"]');
   await replay.locator('input[name="token"]').fill(TOKEN);
@@ -160,7 +164,6 @@ test("a dead letter is replayed from its flow's page with the token, and the flo
   await page.goto(`${base}/flows/Call/c-dl`);
   assert.is(await page.locator("#dead-letter-count").textContent(), "0");
   assert.match((await page.locator("#flow-context").textContent()) ?? "", /"notes": \[\s*7\s*\]/);
-  await page.screenshot({ path: join(repoRoot, "docs/inspector-flow.png"), fullPage: true });
 });
 
 test("mutations without the token, with a wrong one, without the CSRF token or from another origin are refused", async () => {
@@ -188,6 +191,27 @@ test("every page carries a Content-Security-Policy that allows scripts only by n
   const policy = response.headers.get("content-security-policy") ?? "";
   assert.match(policy, /script-src 'nonce-[A-Za-z0-9+/=]+'/);
   assert.not.match(policy, "unsafe-inline");
+});
+
+test("without a token the inspector is read-only: it says so and every mutation is refused", async () => {
+  const port = await freePort();
+  const readOnly = await startInspector(port, null);
+  try {
+    const html = await (await fetch(`http://127.0.0.1:${port}/flows/Call/c-dl`)).text();
+    assert.match(html, "Read-only");
+    const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+    const response = await fetch(`http://127.0.0.1:${port}/flows/Call/c-dl/unlock`, {
+      method: "POST",
+      body: new URLSearchParams({ csrf, token: TOKEN }),
+      headers: { authorization: `Bearer ${TOKEN}` },
+      redirect: "manual",
+    });
+    assert.is(response.status, 403);
+  } finally {
+    const exited = new Promise((resolve) => readOnly.once("exit", resolve));
+    readOnly.kill("SIGTERM");
+    await exited;
+  }
 });
 
 async function deadLetters(flowId: string): Promise<number> {
