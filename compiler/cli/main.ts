@@ -44,6 +44,11 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     describe: "Operate on running flows in Redis (inspect, unlock, stuck, migrate, list, dlq)",
     load: async () => (await import("./flows/flows.js")).flowsCommand,
   },
+  inspector: {
+    command: "inspector",
+    describe: "Serve a web inspector of the flows in Redis (diagrams with live counts, stuck flows, dead letters)",
+    load: async () => (await import("./inspector/inspector.js")).inspectorCommand,
+  },
 };
 
 /**
@@ -64,7 +69,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
   }
   cli
-    .demandCommand(1, "Name a command: check, compile, diff, graph or flows.")
+    .demandCommand(1, "Name a command: check, compile, diff, graph, flows or inspector.")
     .strict()
     .help()
     .alias("h", "help")

@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { commands } from "../../compiler/cli/main.js";
 
 test("each command's summary line is the one its module declares", async () => {
-  assert.equal(Object.keys(commands), ["check", "compile", "diff", "graph", "flows"]);
+  assert.equal(Object.keys(commands), ["check", "compile", "diff", "graph", "flows", "inspector"]);
   for (const [name, entry] of Object.entries(commands)) {
     const module = await entry.load();
     assert.is(module.command, entry.command, `${name}: command`);

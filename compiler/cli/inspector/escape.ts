@@ -1,0 +1,7 @@
+// HTML escaping of every text the inspector shows: what Redis holds is data, never markup.
+const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Text made safe for HTML element content and quoted attribute values. */
+export function escapeHtml(text: unknown): string {
+  return String(text).replace(/[&<>"']/g, (c) => entities[c]!);
+}
