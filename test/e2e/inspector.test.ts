@@ -13,6 +13,11 @@ import { repoRoot } from "../support/run-fsmc.js";
 import { RuntimePool } from "../runtime/support/runtimes.js";
 import { waitFor } from "../runtime/support/wait-for.js";
 
+/** Where a screenshot goes: docs/ when FSMC_SCREENSHOTS=docs (to refresh the README's pictures), else the test's own temporary folder. */
+function screenshotPath(name: string): string {
+  return process.env.FSMC_SCREENSHOTS === "docs" ? join(repoRoot, "docs", name) : join(dir, "..", name);
+}
+
 const TOKEN = "inspector-test-token";
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -124,7 +129,7 @@ test("the overview draws the machine and its counts per state follow the flows a
   await call.send("c-2", { type: "Answered" });
   await waitFor("the poll to move both flows to Talking", async () => (await shownCount("Talking")) === "2", 10_000, 100);
   assert.is(await shownCount("Ringing"), "0");
-  await page.screenshot({ path: join(repoRoot, "docs/inspector-overview.png"), fullPage: true });
+  await page.screenshot({ path: screenshotPath("inspector-overview.png"), fullPage: true });
 });
 
 test("a flow's page shows its state and context; a context value with a script tag is text, not run", async () => {
@@ -153,7 +158,7 @@ test("a dead letter is replayed from its flow's page with the token, and the flo
   );
   await page.goto(`${base}/flows/Call/c-dl`);
   assert.is(await page.locator("tr.dead-letter").count(), 1);
-  await page.screenshot({ path: join(repoRoot, "docs/inspector-flow.png"), fullPage: true });
+  await page.screenshot({ path: screenshotPath("inspector-flow.png"), fullPage: true });
   failing.delete(7);
   const replay = page.locator('tr.dead-letter form[data-op="replay"]');
   await replay.locator('input[name="token"]').fill(TOKEN);
