@@ -1,7 +1,9 @@
-// HTML escaping of every text the inspector shows: what Redis holds is data, never markup.
-const entities: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+// Text from Redis or a spec, made safe inside HTML text and attribute values, by the HTTP framework's own escaper.
+import { escapeToBuffer } from "hono/utils/html";
 
-/** Text made safe for HTML element content and quoted attribute values. */
+/** `text` with & < > " ' as character references. */
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (c) => entities[c]!);
+  const buffer: [string] = [""];
+  escapeToBuffer(String(text), buffer);
+  return buffer[0];
 }
